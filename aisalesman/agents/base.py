@@ -1,0 +1,63 @@
+"""The salesman protocol, the turn an agent returns, and the agent registry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from aisalesman.core.registry import Registry
+from aisalesman.core.scenario import SalesmanView
+from aisalesman.core.transcript import Turn
+from aisalesman.core.types import SalesAct
+
+__all__ = ["AgentTurn", "SalesAgent", "SalesObservation", "agents", "make_agent", "register"]
+
+
+@dataclass(frozen=True, slots=True)
+class SalesObservation:
+    """What the salesman sees: the CRM view, the product, the goal and the call so far.
+
+    ``turns`` carry what the environment recognised in each utterance (acts, objection
+    raised, claims), so agents need not parse text themselves.
+    """
+
+    view: SalesmanView
+    turns: tuple[Turn, ...]
+
+    @property
+    def last_customer_turn(self) -> Turn | None:
+        return self.turns[-1] if self.turns and self.turns[-1].speaker == "customer" else None
+
+
+@dataclass(frozen=True, slots=True)
+class AgentTurn:
+    """An agent's move: the utterance plus, optionally, the acts it meant and metadata."""
+
+    text: str
+    acts: tuple[SalesAct, ...] = ()
+    intent: str | None = None
+    meta: dict[str, Any] | None = None
+
+
+@runtime_checkable
+class SalesAgent(Protocol):
+    """A salesman: reset per call with its view and a seed, then act on each observation."""
+
+    def reset(self, view: SalesmanView, *, seed: int) -> None: ...
+
+    def act(self, observation: SalesObservation) -> AgentTurn: ...
+
+
+agents: Registry[Any] = Registry("agent", entry_point_group="aisalesman.agents")
+register = agents.register
+
+
+def make_agent(name: str, **kwargs: Any) -> SalesAgent:
+    """Build a registered agent by name, passing ``kwargs`` to its constructor."""
+    factory = agents.get(name)
+    try:
+        return factory(**kwargs)
+    except TypeError as err:
+        from aisalesman.core.errors import ConfigError
+
+        raise ConfigError(f"agent {name!r} does not accept {sorted(kwargs)}: {err}") from err

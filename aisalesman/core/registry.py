@@ -1,0 +1,130 @@
+"""One small generic registry, used for every kind of component.
+
+Entries are registered at their definition site with a decorator, or lazily as a
+``"module:attr"`` string so that heavy dependencies are imported only when the entry is
+used. Third-party packages add entries through an ``importlib.metadata`` entry-point group.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import importlib.metadata
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from typing import Generic, TypeVar
+
+from aisalesman.core.errors import AISalesmanError, UnknownNameError
+
+__all__ = ["Registry"]
+
+T = TypeVar("T")
+logger = logging.getLogger(__name__)
+
+
+def _resolve(target: str) -> object:
+    module_name, _, attr = target.partition(":")
+    if not module_name or not attr:
+        raise AISalesmanError(f"lazy registry target {target!r} is not of the form 'module:attr'")
+    obj: object = importlib.import_module(module_name)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+class Registry(Generic[T]):
+    """A name -> factory mapping with did-you-mean errors and entry-point plug-ins.
+
+    Args:
+        kind: What the entries are, used in messages ("agent", "env", ...).
+        entry_point_group: The ``importlib.metadata`` group scanned once, on the first
+            lookup, for third-party entries (``name = "package.module:factory"``).
+    """
+
+    def __init__(self, kind: str, *, entry_point_group: str | None = None) -> None:
+        self.kind = kind
+        self.entry_point_group = entry_point_group
+        self._entries: dict[str, T | str] = {}
+        self._plugins_loaded = entry_point_group is None
+        self._lock = threading.Lock()
+
+    def register(self, name: str, target: T | str | None = None, *, overwrite: bool = False):
+        """Register ``target`` under ``name``; without a target, return a decorator.
+
+        ``target`` may be the object itself or a lazy ``"module:attr"`` string.
+        Registering a name twice is an error unless ``overwrite`` is true.
+        """
+        if target is None:
+
+            def decorator(obj: T) -> T:
+                self._add(name, obj, overwrite=overwrite)
+                return obj
+
+            return decorator
+        self._add(name, target, overwrite=overwrite)
+        return target
+
+    def _add(self, name: str, target: T | str, *, overwrite: bool) -> None:
+        if not isinstance(name, str) or not name:
+            raise AISalesmanError(f"{self.kind} names must be non-empty strings, got {name!r}")
+        if name in self._entries and not overwrite:
+            raise AISalesmanError(f"{self.kind} {name!r} is already registered")
+        self._entries[name] = target
+
+    def _load_plugins(self) -> None:
+        with self._lock:
+            if self._plugins_loaded:
+                return
+            self._plugins_loaded = True
+            for ep in importlib.metadata.entry_points(group=self.entry_point_group or ""):
+                if ep.name in self._entries:
+                    logger.warning("%s plug-in %r ignored: the name is taken", self.kind, ep.name)
+                    continue
+                self._entries[ep.name] = ep.value
+
+    def get(self, name: str) -> T:
+        """Return the entry for ``name``, importing a lazy target on first use."""
+        self._load_plugins()
+        try:
+            target = self._entries[name]
+        except KeyError:
+            raise UnknownNameError(self.unknown_message(name)) from None
+        if isinstance(target, str):
+            try:
+                resolved = _resolve(target)
+            except (ImportError, AttributeError) as err:
+                raise AISalesmanError(
+                    f"{self.kind} {name!r} could not be loaded from {target!r}: {err}"
+                ) from err
+            self._entries[name] = resolved  # type: ignore[assignment]
+            return resolved  # type: ignore[return-value]
+        return target
+
+    def unknown_message(self, name: str) -> str:
+        """The message for an unknown name, with the closest known names."""
+        close = difflib.get_close_matches(name, list(self._entries), n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        known = ", ".join(sorted(self._entries)) or "none"
+        return f"unknown {self.kind} {name!r}{hint} (known: {known})"
+
+    def names(self) -> list[str]:
+        """All registered names, sorted."""
+        self._load_plugins()
+        return sorted(self._entries)
+
+    def __contains__(self, name: object) -> bool:
+        self._load_plugins()
+        return name in self._entries
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names())
+
+    def __len__(self) -> int:
+        return len(self.names())
+
+    def __repr__(self) -> str:
+        return f"Registry({self.kind!r}, {len(self._entries)} entries)"
+
+
+Factory = Callable[..., T]

@@ -1,0 +1,154 @@
+"""The shared vocabulary: dialogue acts, objection types, outcomes, termination reasons.
+
+One dialogue-act taxonomy covers both roles. Every enum is a ``str`` enum, so its members
+serialise to their values in JSON and compare equal to them.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+__all__ = [
+    "Capability",
+    "CustomerAct",
+    "Goal",
+    "InfoKey",
+    "ObjectionType",
+    "Outcome",
+    "Role",
+    "SalesAct",
+    "Segment",
+    "StrEnum",
+    "TerminationReason",
+    "ACT_CAPABILITY",
+]
+
+
+class StrEnum(str, Enum):
+    """A ``str`` enum whose ``str()`` is its value (``enum.StrEnum`` needs Python 3.11)."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class Role(StrEnum):
+    SALESMAN = "salesman"
+    CUSTOMER = "customer"
+
+
+class SalesAct(StrEnum):
+    """What a salesman turn does. The order is the act-level action index."""
+
+    GREET = "greet"
+    INTRODUCE = "introduce"
+    ASK_NEED = "ask_need"
+    BUSINESS_ANALYSIS = "business_analysis"
+    PRESENT_PRODUCT = "present_product"
+    EVIDENCE = "evidence"
+    HANDLE_OBJECTION = "handle_objection"
+    OFFER_DISCOUNT = "offer_discount"
+    OPERATIONAL_GUIDANCE = "operational_guidance"
+    PROPOSE_CLOSE = "propose_close"
+    SCHEDULE_FOLLOW_UP = "schedule_follow_up"
+    GOODBYE = "goodbye"
+    HONOUR_DNC = "honour_dnc"
+
+
+class CustomerAct(StrEnum):
+    """What a customer turn does."""
+
+    GREET = "greet"
+    ASK_QUESTION = "ask_question"
+    GIVE_INFO = "give_info"
+    SHOW_INTEREST = "show_interest"
+    RAISE_OBJECTION = "raise_objection"
+    ACCEPT = "accept"
+    REJECT = "reject"
+    REQUEST_DNC = "request_dnc"
+    HANG_UP = "hang_up"
+    SMALL_TALK = "small_talk"
+
+
+class ObjectionType(StrEnum):
+    PRICE = "price"
+    NO_NEED = "no_need"
+    TRUST = "trust"
+    TIMING = "timing"
+    COMPETITOR = "competitor"
+    AUTHORITY = "authority"
+    CONTRACT = "contract"
+
+
+class Capability(StrEnum):
+    """The six sales capabilities (our reconstruction of the paper's evaluation axes)."""
+
+    OPENING = "opening"
+    PRODUCT_INTRODUCTION = "product_introduction"
+    BUSINESS_ANALYSIS = "business_analysis"
+    OBJECTION_HANDLING = "objection_handling"
+    OPERATIONAL_GUIDANCE = "operational_guidance"
+    CLOSING = "closing"
+
+
+ACT_CAPABILITY: dict[SalesAct, Capability] = {
+    SalesAct.GREET: Capability.OPENING,
+    SalesAct.INTRODUCE: Capability.OPENING,
+    SalesAct.ASK_NEED: Capability.BUSINESS_ANALYSIS,
+    SalesAct.BUSINESS_ANALYSIS: Capability.BUSINESS_ANALYSIS,
+    SalesAct.PRESENT_PRODUCT: Capability.PRODUCT_INTRODUCTION,
+    SalesAct.EVIDENCE: Capability.PRODUCT_INTRODUCTION,
+    SalesAct.HANDLE_OBJECTION: Capability.OBJECTION_HANDLING,
+    SalesAct.OFFER_DISCOUNT: Capability.OBJECTION_HANDLING,
+    SalesAct.OPERATIONAL_GUIDANCE: Capability.OPERATIONAL_GUIDANCE,
+    SalesAct.PROPOSE_CLOSE: Capability.CLOSING,
+    SalesAct.SCHEDULE_FOLLOW_UP: Capability.CLOSING,
+    SalesAct.GOODBYE: Capability.CLOSING,
+    SalesAct.HONOUR_DNC: Capability.CLOSING,
+}
+
+
+class Segment(StrEnum):
+    """How receptive a persona is, from hot to hostile."""
+
+    HOT = "hot"
+    WARM = "warm"
+    NEUTRAL = "neutral"
+    COLD = "cold"
+    HOSTILE = "hostile"
+
+
+class Goal(StrEnum):
+    SALE = "sale"
+    APPOINTMENT = "appointment"
+
+
+class Outcome(StrEnum):
+    SALE = "sale"
+    APPOINTMENT = "appointment"
+    NO_CONVERSION = "no_conversion"
+
+
+class TerminationReason(StrEnum):
+    """Why a call ended. ``INFRA_ERROR`` is never counted as an agent failure."""
+
+    SALE = "sale"
+    APPOINTMENT = "appointment"
+    REJECTED = "rejected"
+    HUNG_UP = "hung_up"
+    DNC_HONOURED = "dnc_honoured"
+    DNC_VIOLATED = "dnc_violated"
+    SALESMAN_ENDED = "salesman_ended"
+    MAX_TURNS = "max_turns"
+    INFRA_ERROR = "infra_error"
+
+
+class InfoKey(StrEnum):
+    """Keys of the ``info`` dicts the environments return."""
+
+    TERMINATION_REASON = "termination_reason"
+    OUTCOME = "outcome"
+    REWARD_COMPONENTS = "reward_components"
+    ACTS = "acts"
+    CLAIMS = "claims"
+    ACTION_MASK = "action_mask"
+    TURN = "turn"

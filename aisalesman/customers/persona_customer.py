@@ -1,0 +1,320 @@
+"""The built-in persona customer: a hidden-state model, no LLM.
+
+Our reconstruction of a customer whose behaviour makes sales strategy matter. The customer
+keeps a hidden state (interest, trust, irritation, patience, pending objections) that each
+salesman turn updates according to the acts and claims recognised in it, with effect sizes
+from ``data/act_effects.yaml`` scaled by the persona's traits:
+
+* asking about needs before pitching makes the pitch land (a pitched feature that serves a
+  persona need adds interest, more so once the needs were discussed);
+* only an answer to the objection actually raised weakens it; a discount answers price only;
+* closing before presenting, or closing again over an unanswered objection, irritates;
+* a false claim lowers trust in proportion to the persona's scepticism;
+* irritation past a persona-dependent limit, or exhausted patience, ends the call with a
+  hang-up or, for some personas, a do-not-call request.
+
+A purchase needs every objection resolved and ``0.55 interest + 0.45 trust - 0.3
+irritation`` (plus a little noise) above the persona's threshold. All randomness comes from
+a generator seeded in :meth:`PersonaCustomer.reset`.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from aisalesman.core.scenario import Scenario
+from aisalesman.core.types import CustomerAct, ObjectionType, SalesAct
+from aisalesman.customers.base import CustomerObservation, CustomerReply, customers
+from aisalesman.customers.understanding import read_salesman
+
+__all__ = ["HiddenState", "PersonaCustomer", "act_effects", "reply_bank"]
+
+_KIND_ACT = {
+    "greet": CustomerAct.GREET,
+    "give_info": CustomerAct.GIVE_INFO,
+    "show_interest": CustomerAct.SHOW_INTEREST,
+    "resolved": CustomerAct.SHOW_INTEREST,
+    "neutral": CustomerAct.SMALL_TALK,
+    "question": CustomerAct.ASK_QUESTION,
+    "hesitation": CustomerAct.SMALL_TALK,
+    "accept_sale": CustomerAct.ACCEPT,
+    "accept_appointment": CustomerAct.ACCEPT,
+    "reject": CustomerAct.REJECT,
+    "hang_up": CustomerAct.HANG_UP,
+    "request_dnc": CustomerAct.REQUEST_DNC,
+}
+
+
+def _load(name: str) -> dict[str, Any]:
+    return yaml.safe_load(resources.files(__package__).joinpath(f"data/{name}").read_text("utf-8"))
+
+
+@lru_cache(maxsize=1)
+def act_effects() -> dict[str, Any]:
+    """The effect table (``data/act_effects.yaml``)."""
+    return _load("act_effects.yaml")
+
+
+@lru_cache(maxsize=1)
+def reply_bank() -> dict[str, Any]:
+    """The reply templates (``data/replies.yaml``)."""
+    return _load("replies.yaml")
+
+
+@dataclass(slots=True)
+class HiddenState:
+    """The customer's mutable state during one call."""
+
+    interest: float
+    trust: float
+    irritation: float
+    patience: float
+    pending: list[list[Any]]  # [ObjectionType, strength], not yet voiced, in persona order
+    raised: list[Any] | None = None  # the objection currently voiced and unanswered
+    resolved: list[ObjectionType] = field(default_factory=list)
+    uses: Counter = field(default_factory=Counter)
+    discovered: bool = False
+    presented: bool = False
+    need_matched: bool = False
+    closes: int = 0
+    dnc_requested: bool = False
+
+
+def _clip(x: float) -> float:
+    return 0.0 if x < 0.0 else 1.0 if x > 1.0 else x
+
+
+@customers.register("persona")
+class PersonaCustomer:
+    """The built-in hidden-state customer (registered as ``persona``)."""
+
+    def __init__(self) -> None:
+        self._fx = act_effects()
+        self._bank = reply_bank()
+        self._rng = random.Random(0)
+        self.state: HiddenState | None = None
+        self._scenario: Scenario | None = None
+
+    def reset(self, scenario: Scenario, *, seed: int) -> None:
+        h = scenario.persona.hidden
+        self._scenario = scenario
+        self._rng = random.Random(seed)
+        self.state = HiddenState(
+            interest=h.initial_interest,
+            trust=h.initial_trust,
+            irritation=0.0,
+            patience=float(h.patience),
+            pending=[[o.type, o.strength] for o in h.objections],
+        )
+        served = {n for f in scenario.product.features for n in f.serves_needs}
+        self._needs = [n for n in h.needs if n in served] or list(h.needs)
+
+    # ------------------------------------------------------------------ update
+    def respond(self, observation: CustomerObservation) -> CustomerReply:
+        s, turn = self.state, observation.last_salesman_turn
+        if s is None or self._scenario is None:
+            raise RuntimeError("PersonaCustomer.respond called before reset")
+        if turn is None:
+            return self._say("greet")
+        reading = read_salesman(turn.text)
+        s.patience -= 1
+        self._apply_claims(turn.claims)
+        resolved_now = False
+        for act in reading.acts:
+            resolved_now |= self._apply_act(act, reading.answers, turn)
+        return self._decide(reading.acts, resolved_now)
+
+    def _apply_claims(self, claims) -> None:
+        fx, h, s = self._fx["claims"], self._scenario.persona.hidden, self.state
+        for claim in claims:
+            if not claim.valid:
+                s.trust = _clip(s.trust + fx["false_claim_trust"] * (0.5 + h.scepticism))
+                s.interest = _clip(s.interest + fx["false_claim_interest"])
+
+    def _repeat_cost(self, act: SalesAct, fx: dict[str, Any]) -> bool:
+        """Count a use of ``act``; True (and irritation) once its free uses are spent."""
+        s = self.state
+        s.uses[act] += 1
+        if s.uses[act] > fx.get("free_uses", 99):
+            s.irritation = _clip(s.irritation + fx.get("repeat_irritation", 0.0))
+            return True
+        return False
+
+    def _gain_interest(self, amount: float) -> None:
+        openness = self._scenario.persona.hidden.big_five.openness
+        self.state.interest = _clip(self.state.interest + amount * (0.8 + 0.4 * openness))
+
+    def _apply_act(self, act: SalesAct, answers: frozenset[ObjectionType], turn) -> bool:
+        fx, s, h = self._fx["acts"].get(act.value, {}), self.state, self._scenario.persona.hidden
+        if act in (SalesAct.HANDLE_OBJECTION, SalesAct.OFFER_DISCOUNT):
+            return self._answer(act, answers, fx)
+        if act is SalesAct.PROPOSE_CLOSE or act in (SalesAct.GOODBYE, SalesAct.HONOUR_DNC):
+            return False
+        if act is SalesAct.SCHEDULE_FOLLOW_UP:
+            return False
+        if self._repeat_cost(act, fx):
+            return False
+        if act is SalesAct.ASK_NEED:
+            s.discovered = True
+        elif act is SalesAct.BUSINESS_ANALYSIS:
+            scale = 1.0 if s.discovered else fx["without_discovery"]
+            scale *= 1.3 if h.decision_style == "analytical" else 1.0
+            self._gain_interest(fx["interest"] * scale)
+            s.trust = _clip(s.trust + fx.get("trust", 0.0))
+            return False
+        elif act is SalesAct.PRESENT_PRODUCT:
+            s.presented = True
+            features = {c.key for c in turn.claims if c.kind == "feature"}
+            product = self._scenario.product
+            if not s.need_matched and any(
+                set(product.feature_by_key[k].serves_needs) & set(h.needs) for k in features
+            ):
+                s.need_matched = True
+                bonus = fx["need_match_bonus"] * (fx["discovered_bonus"] if s.discovered else 1.0)
+                self._gain_interest(bonus)
+        elif act is SalesAct.EVIDENCE:
+            scale = (0.5 + h.scepticism) * (1.2 if h.decision_style == "cautious" else 1.0)
+            s.trust = _clip(s.trust + fx["trust"] * scale)
+            return False
+        elif act is SalesAct.OPERATIONAL_GUIDANCE:
+            if not s.presented:
+                s.irritation = _clip(s.irritation + fx["unprepared_irritation"])
+                return False
+            if s.raised is not None and s.raised[0] is ObjectionType.TIMING:
+                return self._weaken(fx["timing_power"])
+        self._gain_interest(fx.get("interest", 0.0))
+        s.trust = _clip(s.trust + fx.get("trust", 0.0))
+        return False
+
+    def _answer(self, act: SalesAct, answers: frozenset[ObjectionType], fx: dict[str, Any]) -> bool:
+        s = self.state
+        if act is SalesAct.OFFER_DISCOUNT:
+            if s.raised is not None and s.raised[0] is ObjectionType.PRICE:
+                self._gain_interest(fx["interest"])
+                return self._weaken(fx["price_power"])
+            s.trust = _clip(s.trust + fx["unprompted_trust"])
+            return False
+        if s.raised is None:
+            s.irritation = _clip(s.irritation + fx["unprompted_irritation"])
+            return False
+        if not answers:
+            return self._weaken(fx["generic_power"])
+        if s.raised[0] not in answers:
+            s.irritation = _clip(s.irritation + fx["wrong_irritation"])
+            return False
+        dilution = max(1, len(answers) - 1)
+        k = self._fx["decision"]["trust_scaled_power"]
+        trust_factor = min(1.4, 1 - k + k * 2 * s.trust)
+        return self._weaken(fx["power"] * trust_factor / dilution)
+
+    def _weaken(self, power: float) -> bool:
+        """Weaken the voiced objection; True if that resolves it."""
+        s, d = self.state, self._fx["decision"]
+        s.raised[1] -= power
+        if s.raised[1] >= d["resolve_below"]:
+            return False
+        s.resolved.append(s.raised[0])
+        s.raised = None
+        self._gain_interest(d["resolved_interest"])
+        s.trust = _clip(s.trust + d["resolved_trust"])
+        return True
+
+    # ---------------------------------------------------------------- decision
+    def _fed_up(self) -> str | None:
+        s, h, d = self.state, self._scenario.persona.hidden, self._fx["decision"]
+        limit = d["irritation_limit"] + d["irritation_limit_agreeableness"] * h.big_five.agreeableness
+        if s.trust < self._fx["claims"]["hang_up_below_trust"] or s.irritation >= limit or s.patience <= 0:
+            if h.dnc_prone and not s.dnc_requested:
+                s.dnc_requested = True
+                return "request_dnc"
+            return "hang_up"
+        return None
+
+    def _score(self) -> float:
+        s, d, h = self.state, self._fx["decision"], self._scenario.persona.hidden
+        noise = self._rng.gauss(0.0, d["noise"])
+        bias = 0.03 if h.decision_style == "impulsive" else 0.0
+        return d["w_interest"] * s.interest + d["w_trust"] * s.trust - d["w_irritation"] * s.irritation + noise + bias
+
+    def _decide(self, acts: tuple[SalesAct, ...], resolved_now: bool) -> CustomerReply:
+        s, h = self.state, self._scenario.persona.hidden
+        if SalesAct.PROPOSE_CLOSE in acts:
+            return self._close()
+        fed_up = self._fed_up()
+        if fed_up:
+            return self._say(fed_up)
+        if SalesAct.SCHEDULE_FOLLOW_UP in acts:
+            margin = self._fx["acts"]["schedule_follow_up"]["appointment_margin"]
+            ok = s.presented and s.raised is None and self._score() >= h.purchase_threshold - margin
+            return self._say("accept_appointment" if ok else "hesitation")
+        if resolved_now:
+            return self._say("resolved")
+        if s.raised is not None and (SalesAct.HANDLE_OBJECTION in acts or SalesAct.OFFER_DISCOUNT in acts):
+            return self._objection(s.raised[0], restate=True)
+        if SalesAct.ASK_NEED in acts and s.uses[SalesAct.ASK_NEED] <= 2:
+            return self._say("give_info")
+        if SalesAct.PRESENT_PRODUCT in acts:
+            p = self._fx["decision"]["spontaneous_objection"]
+            if s.raised is None and s.pending and self._rng.random() < p * s.pending[0][1]:
+                return self._raise_next()
+            return self._say("show_interest" if s.interest >= 0.5 else "question")
+        if s.uses[SalesAct.GREET] + s.uses[SalesAct.INTRODUCE] and len(acts) and set(acts) <= {
+            SalesAct.GREET,
+            SalesAct.INTRODUCE,
+        }:
+            return self._say("greet" if s.patience >= h.patience - 1 else "neutral")
+        return self._say("question" if self._rng.random() < 0.25 else "neutral")
+
+    def _close(self) -> CustomerReply:
+        s, h = self.state, self._scenario.persona.hidden
+        fx = self._fx["acts"]["propose_close"]
+        s.closes += 1
+        if not s.presented:
+            s.irritation = _clip(s.irritation + fx["premature_irritation"])
+        if not s.discovered:
+            s.irritation = _clip(s.irritation + fx["undiscovered_irritation"])
+        if s.raised is not None:
+            s.irritation = _clip(s.irritation + fx["reclose_irritation"])
+        fed_up = self._fed_up()
+        if fed_up:
+            return self._say(fed_up)
+        if s.raised is not None:
+            if s.closes >= fx["max_closes"]:
+                return self._say("reject")
+            return self._objection(s.raised[0], restate=True)
+        if s.pending:
+            return self._raise_next()
+        if self._score() >= h.purchase_threshold:
+            return self._say("accept_sale")
+        return self._say("reject" if s.closes >= 2 else "hesitation")
+
+    def _raise_next(self) -> CustomerReply:
+        s = self.state
+        s.raised = s.pending.pop(0)
+        return self._objection(s.raised[0], restate=False)
+
+    # ------------------------------------------------------------------- text
+    def _objection(self, kind: ObjectionType, *, restate: bool) -> CustomerReply:
+        line = self._rng.choice(self._bank["objections"][kind.value])
+        if restate:
+            line = self._rng.choice(self._bank["restate_prefix"]) + line[0].lower() + line[1:]
+        return CustomerReply(line, CustomerAct.RAISE_OBJECTION, kind)
+
+    def _say(self, kind: str) -> CustomerReply:
+        persona = self._scenario.persona
+        options = self._bank["kinds"][kind]
+        pool = list(options.get("any", ())) + list(options.get(persona.hidden.communication_style, ()))
+        template = self._rng.choice(pool)
+        need = self._rng.choice(self._bank["need_sentences"][self._rng.choice(self._needs)])
+        pain = self._rng.choice(persona.hidden.pain_points) if persona.hidden.pain_points else "it's busy"
+        text = template.format(
+            name=persona.crm.name.split()[0], need=need, need_cap=need[0].upper() + need[1:], pain=pain
+        )
+        return CustomerReply(text, _KIND_ACT[kind])

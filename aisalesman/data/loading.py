@@ -1,0 +1,114 @@
+"""Resolving product and persona arguments: a built-in name or a path to a user file."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from aisalesman.core.errors import UnknownNameError
+from aisalesman.core.files import read_records, read_structured, validate, validate_all
+from aisalesman.core.persona import Persona
+from aisalesman.core.product import Product
+
+__all__ = [
+    "PERSONA_SPLITS",
+    "builtin_product_names",
+    "load_personas",
+    "load_product",
+    "load_products",
+    "write_personas",
+]
+
+PERSONA_SPLITS = ("train", "dev", "test")
+#: Seeds and sizes of the shipped splits (``aisalesman personas generate`` reproduces them).
+SPLIT_SPECS = {"train": (300, 1001), "dev": (100, 1002), "test": (100, 1003)}
+
+
+def _root():
+    return resources.files(__package__)
+
+
+def _looks_like_path(arg: str) -> bool:
+    return any(sep in arg for sep in ("/", "\\")) or Path(arg).suffix in {".yaml", ".yml", ".json", ".jsonl"}
+
+
+def builtin_product_names() -> list[str]:
+    return sorted(p.name[: -len(".yaml")] for p in _root().joinpath("products").iterdir() if p.name.endswith(".yaml"))
+
+
+@lru_cache(maxsize=32)
+def _builtin_product(name: str) -> Product:
+    path = _root().joinpath(f"products/{name}.yaml")
+    return validate(Product, read_structured(Path(str(path))), path=f"built-in product {name}")
+
+
+def load_product(name_or_path: str) -> Product:
+    """A built-in product by name, or a product YAML/JSON file (validated)."""
+    if _looks_like_path(name_or_path):
+        return validate(Product, read_structured(name_or_path), path=name_or_path)
+    names = builtin_product_names()
+    if name_or_path not in names:
+        from aisalesman.core.registry import Registry
+
+        reg: Registry[str] = Registry("product")
+        for n in names:
+            reg.register(n, n)
+        raise UnknownNameError(reg.unknown_message(name_or_path) + "; or pass a path to a product YAML file")
+    return _builtin_product(name_or_path)
+
+
+def load_products(spec: str) -> list[Product]:
+    """Comma-separated product names or files (``all`` for every built-in product)."""
+    names = builtin_product_names() if spec == "all" else [s.strip() for s in spec.split(",") if s.strip()]
+    if not names:
+        raise UnknownNameError(f"no products given in {spec!r}")
+    return [load_product(n) for n in names]
+
+
+@lru_cache(maxsize=8)
+def _builtin_split(split: str) -> tuple[Persona, ...]:
+    path = Path(str(_root().joinpath(f"personas/{split}.jsonl")))
+    return tuple(validate_all(Persona, read_records(path), path=path))
+
+
+def load_personas(split_or_path: str) -> list[Persona]:
+    """A shipped split (``train``, ``dev``, ``test``) or a persona file (validated).
+
+    Persona files are JSONL (one persona per line) or a YAML/JSON list; ids must be unique.
+    """
+    if split_or_path in PERSONA_SPLITS:
+        return list(_builtin_split(split_or_path))
+    if not _looks_like_path(split_or_path):
+        raise UnknownNameError(
+            f"unknown persona split {split_or_path!r} (known: {', '.join(PERSONA_SPLITS)}); or pass a persona file"
+        )
+    personas = validate_all(Persona, read_records(split_or_path), path=split_or_path)
+    if not personas:
+        from aisalesman.core.errors import DataFileError
+
+        raise DataFileError(split_or_path, "contains no personas")
+    seen: set[str] = set()
+    for p in personas:
+        if p.id in seen:
+            from aisalesman.core.errors import DataFileError
+
+            raise DataFileError(split_or_path, f"duplicate persona id {p.id!r}")
+        seen.add(p.id)
+    return personas
+
+
+def write_personas(personas: list[Persona], path: str | Path) -> None:
+    """Write personas as JSONL (or YAML for ``.yaml``/``.yml``), ready to edit and load."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    records = [persona.model_dump(mode="json") for persona in personas]
+    tmp = p.with_name(p.name + ".tmp")
+    if p.suffix in {".yaml", ".yml"}:
+        import yaml
+
+        tmp.write_text(yaml.safe_dump(records, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    else:
+        tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    tmp.replace(p)
