@@ -1,0 +1,23 @@
+"""Salesman agents: the protocol, the registry and the baselines.
+
+Register your own with ``@aisalesman.agents.register("name")`` or the ``aisalesman.agents``
+entry-point group, then use it by name: ``make_agent("name")`` or
+``aisalesman benchmark --agents name``.
+"""
+
+from aisalesman.agents.base import AgentTurn, SalesAgent, SalesObservation, agents, make_agent, register
+from aisalesman.agents.baselines import AdaptiveAgent, RandomAgent, ScriptedAgent
+from aisalesman.agents.realiser import TemplateRealiser
+
+__all__ = [
+    "AdaptiveAgent",
+    "AgentTurn",
+    "RandomAgent",
+    "SalesAgent",
+    "SalesObservation",
+    "ScriptedAgent",
+    "TemplateRealiser",
+    "agents",
+    "make_agent",
+    "register",
+]

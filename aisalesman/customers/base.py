@@ -32,6 +32,7 @@ class CustomerReply:
     text: str
     act: CustomerAct
     objection: ObjectionType | None = None
+    kind: str | None = None
     meta: dict[str, Any] | None = None
 
 

@@ -23,50 +23,15 @@ from __future__ import annotations
 import random
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-import yaml
-
 from aisalesman.core.scenario import Scenario
-from aisalesman.core.types import CustomerAct, ObjectionType, SalesAct
+from aisalesman.core.types import ObjectionType, SalesAct
 from aisalesman.customers.base import CustomerObservation, CustomerReply, customers
+from aisalesman.customers.replies import CustomerRealiser, act_effects
 from aisalesman.customers.understanding import read_salesman
 
-__all__ = ["HiddenState", "PersonaCustomer", "act_effects", "reply_bank"]
-
-_KIND_ACT = {
-    "greet": CustomerAct.GREET,
-    "give_info": CustomerAct.GIVE_INFO,
-    "show_interest": CustomerAct.SHOW_INTEREST,
-    "resolved": CustomerAct.SHOW_INTEREST,
-    "neutral": CustomerAct.SMALL_TALK,
-    "question": CustomerAct.ASK_QUESTION,
-    "hesitation": CustomerAct.SMALL_TALK,
-    "accept_sale": CustomerAct.ACCEPT,
-    "accept_appointment": CustomerAct.ACCEPT,
-    "reject": CustomerAct.REJECT,
-    "hang_up": CustomerAct.HANG_UP,
-    "request_dnc": CustomerAct.REQUEST_DNC,
-}
-
-
-def _load(name: str) -> dict[str, Any]:
-    return yaml.safe_load(resources.files(__package__).joinpath(f"data/{name}").read_text("utf-8"))
-
-
-@lru_cache(maxsize=1)
-def act_effects() -> dict[str, Any]:
-    """The effect table (``data/act_effects.yaml``)."""
-    return _load("act_effects.yaml")
-
-
-@lru_cache(maxsize=1)
-def reply_bank() -> dict[str, Any]:
-    """The reply templates (``data/replies.yaml``)."""
-    return _load("replies.yaml")
-
+__all__ = ["HiddenState", "PersonaCustomer"]
 
 @dataclass(slots=True)
 class HiddenState:
@@ -87,6 +52,9 @@ class HiddenState:
     dnc_requested: bool = False
 
 
+_OPENING = {SalesAct.GREET, SalesAct.INTRODUCE}
+
+
 def _clip(x: float) -> float:
     return 0.0 if x < 0.0 else 1.0 if x > 1.0 else x
 
@@ -97,7 +65,6 @@ class PersonaCustomer:
 
     def __init__(self) -> None:
         self._fx = act_effects()
-        self._bank = reply_bank()
         self._rng = random.Random(0)
         self.state: HiddenState | None = None
         self._scenario: Scenario | None = None
@@ -113,8 +80,7 @@ class PersonaCustomer:
             patience=float(h.patience),
             pending=[[o.type, o.strength] for o in h.objections],
         )
-        served = {n for f in scenario.product.features for n in f.serves_needs}
-        self._needs = [n for n in h.needs if n in served] or list(h.needs)
+        self._voice = CustomerRealiser(scenario, self._rng)
 
     # ------------------------------------------------------------------ update
     def respond(self, observation: CustomerObservation) -> CustomerReply:
@@ -265,10 +231,7 @@ class PersonaCustomer:
             if s.raised is None and s.pending and self._rng.random() < p * s.pending[0][1]:
                 return self._raise_next()
             return self._say("show_interest" if s.interest >= 0.5 else "question")
-        if s.uses[SalesAct.GREET] + s.uses[SalesAct.INTRODUCE] and len(acts) and set(acts) <= {
-            SalesAct.GREET,
-            SalesAct.INTRODUCE,
-        }:
+        if acts and set(acts) <= _OPENING:
             return self._say("greet" if s.patience >= h.patience - 1 else "neutral")
         return self._say("question" if self._rng.random() < 0.25 else "neutral")
 
@@ -302,19 +265,7 @@ class PersonaCustomer:
 
     # ------------------------------------------------------------------- text
     def _objection(self, kind: ObjectionType, *, restate: bool) -> CustomerReply:
-        line = self._rng.choice(self._bank["objections"][kind.value])
-        if restate:
-            line = self._rng.choice(self._bank["restate_prefix"]) + line[0].lower() + line[1:]
-        return CustomerReply(line, CustomerAct.RAISE_OBJECTION, kind)
+        return self._voice.say(f"objection:{kind}", restate=restate)
 
     def _say(self, kind: str) -> CustomerReply:
-        persona = self._scenario.persona
-        options = self._bank["kinds"][kind]
-        pool = list(options.get("any", ())) + list(options.get(persona.hidden.communication_style, ()))
-        template = self._rng.choice(pool)
-        need = self._rng.choice(self._bank["need_sentences"][self._rng.choice(self._needs)])
-        pain = self._rng.choice(persona.hidden.pain_points) if persona.hidden.pain_points else "it's busy"
-        text = template.format(
-            name=persona.crm.name.split()[0], need=need, need_cap=need[0].upper() + need[1:], pain=pain
-        )
-        return CustomerReply(text, _KIND_ACT[kind])
+        return self._voice.say(kind)

@@ -130,19 +130,24 @@ class TeleSalesEnv(AECEnv):
         self.reward_model = reward_model
         self.render_mode = render_mode
         self.possible_agents = [str(Role.SALESMAN), str(Role.CUSTOMER)]
-        self._action_spaces = {a: UnicodeText(max_utterance_chars) for a in self.possible_agents}
-        self._observation_spaces = {a: self._make_observation_space() for a in self.possible_agents}
+        self._action_spaces, self._observation_spaces = self._build_spaces()
         self._seeder: random.Random | None = None
         self.call: SalesCall | None = None
 
-    def _make_observation_space(self) -> Dict:
+    def _build_spaces(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Action and observation spaces per agent, built once (PettingZoo needs the same objects)."""
         max_turns = self.pool.max_turns
-        return Dict({
-            "view": UnicodeText(self.VIEW_CHARS),
-            "transcript": UnicodeText(max_turns * (self.max_utterance_chars + 12)),
-            "turn": Discrete(max_turns + 1),
-            "to_speak": Discrete(2),
-        })
+        actions = {a: UnicodeText(self.max_utterance_chars) for a in self.possible_agents}
+        observations = {
+            a: Dict({
+                "view": UnicodeText(self.VIEW_CHARS),
+                "transcript": UnicodeText(max_turns * (self.max_utterance_chars + 12)),
+                "turn": Discrete(max_turns + 1),
+                "to_speak": Discrete(2),
+            })
+            for a in self.possible_agents
+        }
+        return actions, observations
 
     def observation_space(self, agent: str):
         return self._observation_spaces[agent]
@@ -196,14 +201,21 @@ class TeleSalesEnv(AECEnv):
             self._was_dead_step(action)
             return
         self._cumulative_rewards[agent] = 0.0
-        earned = self.call.speak(Role(agent), self._to_text(action))
+        text, extra = self._to_text(action)
+        earned = self.call.speak(Role(agent), text)
+        for key, value in extra.items():
+            self.call.components[key] = self.call.components.get(key, 0.0) + value
+            earned[key] = earned.get(key, 0.0) + value
         self._after_turn(sum(earned.values()))
         self.agent_selection = self.possible_agents[1 - self.possible_agents.index(agent)]
         self._accumulate_rewards()
 
-    def _to_text(self, action: Any) -> str:
-        """The utterance for ``action`` (text envs take it as is; subclasses realise acts)."""
-        return action
+    def _to_text(self, action: Any) -> tuple[str, dict[str, float]]:
+        """The utterance for ``action`` and any extra salesman reward components.
+
+        Text envs take the action as is; the act-level env realises acts as text.
+        """
+        return action, {}
 
     def _after_turn(self, salesman_reward: float) -> None:
         call, turn = self.call, self.call.turns[-1]

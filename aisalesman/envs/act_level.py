@@ -1,0 +1,249 @@
+"""``aisalesman/telesales-acts-v0``: the act-level view of the sales call, for RL without an LLM.
+
+Agents
+    ``salesman`` and ``customer``, alternating, the salesman first (as in the text env).
+
+Actions
+    Salesman: ``Discrete(13)``, an index into :class:`~aisalesman.core.types.SalesAct`,
+    realised as text by the :class:`~aisalesman.agents.realiser.TemplateRealiser`
+    (objection answers address the objection currently open; pitches use the feature that
+    serves a need the customer mentioned, if any). Customer: ``Discrete(19)``, an index into
+    :data:`~aisalesman.customers.replies.CUSTOMER_MOVES`, voiced in the persona's style.
+    An index outside the space or masked out raises ``InvalidActionError``.
+
+Observations
+    ``{"observation": float32 vector in [0, 1], "action_mask": int8 vector}``.
+    Salesman vector (47): turn fraction; the customer's last move (one-hot, 19); the open
+    objection (one-hot, 7); how often each act was used (13, count/3 capped at 1); needs
+    mentioned, do-not-call requested, closes/3; visible CRM features (rating/5,
+    employees/25, log10 revenue/6, repeat rate). Customer vector (33): turn fraction; the
+    salesman's last acts (multi-hot, 13); its persona's initial interest, initial trust,
+    purchase threshold, scepticism, patience/60, agreeableness; segment (one-hot, 5);
+    objection strengths by type (7); do-not-call proneness.
+
+Legal acts (the stage machine)
+    The first salesman turn may only greet or introduce; after a do-not-call request only
+    ``honour_dnc`` and ``goodbye`` are legal; ``handle_objection`` needs an open objection;
+    greeting, introducing and ``honour_dnc`` are otherwise illegal. The customer may accept
+    a sale only right after a close and an appointment only right after a follow-up offer.
+
+Rewards, termination, seeding
+    As in ``aisalesman/telesales-v0`` (the same :class:`~aisalesman.envs.call.SalesCall`).
+
+Versions
+    v0: first release.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import Any
+
+import numpy as np
+from gymnasium.spaces import Box, Dict, Discrete
+
+from aisalesman.agents.realiser import TemplateRealiser, default_plan, plan_for_feature
+from aisalesman.core.errors import ConfigError, InvalidActionError
+from aisalesman.core.seeding import derive_seed
+from aisalesman.core.types import ObjectionType, SalesAct, Segment
+from aisalesman.customers.base import Customer
+from aisalesman.customers.replies import CUSTOMER_MOVES, CustomerRealiser
+from aisalesman.customers.understanding import mentioned_needs
+from aisalesman.envs.telesales import TeleSalesEnv
+
+__all__ = ["SALES_ACTS", "TeleSalesActEnv", "legal_sales_acts"]
+
+SALES_ACTS: tuple[SalesAct, ...] = tuple(SalesAct)
+_ACT_INDEX = {a: i for i, a in enumerate(SALES_ACTS)}
+_MOVE_INDEX = {m: i for i, m in enumerate(CUSTOMER_MOVES)}
+_OBJ_INDEX = {o: i for i, o in enumerate(ObjectionType)}
+_SEG_INDEX = {s: i for i, s in enumerate(Segment)}
+SALESMAN_OBS_DIM = 1 + len(CUSTOMER_MOVES) + len(ObjectionType) + len(SALES_ACTS) + 3 + 4
+CUSTOMER_OBS_DIM = 1 + len(SALES_ACTS) + 6 + len(Segment) + len(ObjectionType) + 1
+
+
+def legal_sales_acts(*, first_turn: bool, dnc_requested: bool, objection_open: bool) -> np.ndarray:
+    """The salesman's legal-act mask (int8, one entry per :class:`SalesAct`)."""
+    mask = np.zeros(len(SALES_ACTS), dtype=np.int8)
+    if first_turn:
+        legal = (SalesAct.GREET, SalesAct.INTRODUCE)
+    elif dnc_requested:
+        legal = (SalesAct.HONOUR_DNC, SalesAct.GOODBYE)
+    else:
+        banned = {SalesAct.GREET, SalesAct.INTRODUCE, SalesAct.HONOUR_DNC}
+        if not objection_open:
+            banned.add(SalesAct.HANDLE_OBJECTION)
+        legal = tuple(a for a in SALES_ACTS if a not in banned)
+    for a in legal:
+        mask[_ACT_INDEX[a]] = 1
+    return mask
+
+
+class TeleSalesActEnv(TeleSalesEnv):
+    """The act-level sales call (AEC). See the module docstring for the contract."""
+
+    metadata = {"name": "telesales_acts_v0", "render_modes": ["ansi", "human"], "is_parallelizable": True}
+
+    def __init__(self, *args: Any, illegal_action: str = "raise", illegal_penalty: float = -0.1, **kwargs: Any) -> None:
+        """See :class:`TeleSalesEnv` for the other arguments.
+
+        Args:
+            illegal_action: ``"raise"`` (an ``InvalidActionError``) or ``"penalise"``: the
+                masked-out act is performed anyway and ``illegal_penalty`` is added to the
+                salesman's ``illegal_action`` reward component (for learners without masks).
+        """
+        if illegal_action not in ("raise", "penalise"):
+            raise ConfigError(f"illegal_action must be 'raise' or 'penalise', got {illegal_action!r}")
+        self.illegal_action = illegal_action
+        self.illegal_penalty = float(illegal_penalty)
+        super().__init__(*args, **kwargs)
+
+    def _build_spaces(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        actions = {"salesman": Discrete(len(SALES_ACTS)), "customer": Discrete(len(CUSTOMER_MOVES))}
+        observations = {
+            agent: Dict({
+                "observation": Box(0.0, 1.0, shape=(dim,), dtype=np.float32),
+                "action_mask": Box(0, 1, shape=(actions[agent].n,), dtype=np.int8),
+            })
+            for agent, dim in (("salesman", SALESMAN_OBS_DIM), ("customer", CUSTOMER_OBS_DIM))
+        }
+        return actions, observations
+
+    def reset(self, seed: int | None = None, options: dict[str, Any] | None = None) -> None:
+        super().reset(seed=seed, options=options)
+        rng = random.Random(derive_seed(self.episode_seed, "realiser"))
+        view = self.scenario.salesman_view()
+        self._realiser = TemplateRealiser(view, rng)
+        self._voice = CustomerRealiser(self.scenario, rng)
+        self._plan, self._feature = default_plan(view), None
+        self._open: ObjectionType | None = None
+        self._last_move: str | None = None
+        self._used = np.zeros(len(SALES_ACTS), dtype=np.float32)
+        self._needs: list[str] = []
+        self._closes = 0
+        self._customer_static = self._customer_features()
+        self._salesman_static = self._crm_features()
+
+    # ---------------------------------------------------------------- actions
+    def _index(self, action: Any, agent: str) -> int:
+        n = self._action_spaces[agent].n
+        if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)):
+            raise InvalidActionError(f"{agent} action must be an integer in [0, {n}), got {action!r}")
+        idx = int(action)
+        if not 0 <= idx < n:
+            raise InvalidActionError(f"{agent} action {idx} is outside [0, {n})")
+        return idx
+
+    def _to_text(self, action: Any) -> tuple[str, dict[str, float]]:
+        agent = self.agent_selection
+        idx = self._index(action, agent)
+        extra: dict[str, float] = {}
+        if not self._mask(agent)[idx]:
+            name = SALES_ACTS[idx] if agent == "salesman" else CUSTOMER_MOVES[idx]
+            if self.illegal_action == "raise":
+                raise InvalidActionError(f"{agent} action {idx} ({name}) is not legal now")
+            if agent == "salesman":
+                extra["illegal_action"] = self.illegal_penalty
+        return self._realise(agent, idx), extra
+
+    def _realise(self, agent: str, idx: int) -> str:
+        if agent == "salesman":
+            act = SALES_ACTS[idx]
+            self._used[idx] += 1
+            self._closes += act is SalesAct.PROPOSE_CLOSE
+            kw = {"objection": self._open} if act is SalesAct.HANDLE_OBJECTION else {}
+            return self._realiser.realise((act,), plan=self._plan, feature=self._feature, **kw)
+        move = CUSTOMER_MOVES[idx]
+        reply = self._voice.say(move, restate=move == f"objection:{self._open}")
+        self._track_customer(move, reply.text)
+        return reply.text
+
+    def _track_customer(self, move: str, text: str) -> None:
+        self._last_move = move
+        if move.startswith("objection:"):
+            self._open = ObjectionType(move.split(":", 1)[1])
+        elif move in ("resolved", "show_interest"):
+            self._open = None
+        for need in mentioned_needs(text):
+            if need not in self._needs:
+                self._needs.append(need)
+                if self._feature is None:
+                    view = self._realiser.view
+                    match = next((f for f in view.product.features if need in f.serves_needs), None)
+                    if match is not None:
+                        self._feature, self._plan = match, plan_for_feature(view, match.key)
+
+    def customer_action(self, customer: Customer) -> int:
+        """The move index of an embedded customer's reply (its ``kind``)."""
+        reply = customer.respond(self.customer_observation())
+        if reply.kind not in _MOVE_INDEX:
+            raise InvalidActionError(f"customer reply kind {reply.kind!r} is not an act-level move")
+        return _MOVE_INDEX[reply.kind]
+
+    # ------------------------------------------------------------ observations
+    def _mask(self, agent: str) -> np.ndarray:
+        call = self.call
+        if agent == "salesman":
+            return legal_sales_acts(
+                first_turn=not call.turns, dnc_requested=call.dnc_requested, objection_open=self._open is not None
+            )
+        mask = np.ones(len(CUSTOMER_MOVES), dtype=np.int8)
+        last_acts = call.turns[-1].acts if call.turns else ()
+        mask[_MOVE_INDEX["accept_sale"]] = SalesAct.PROPOSE_CLOSE in last_acts
+        mask[_MOVE_INDEX["accept_appointment"]] = SalesAct.SCHEDULE_FOLLOW_UP in last_acts
+        return mask
+
+    def observe(self, agent: str) -> dict[str, np.ndarray]:
+        vec = self._salesman_vector() if agent == "salesman" else self._customer_vector()
+        return {"observation": vec, "action_mask": self._mask(agent)}
+
+    def _salesman_vector(self) -> np.ndarray:
+        v = np.zeros(SALESMAN_OBS_DIM, dtype=np.float32)
+        v[0] = len(self.call.turns) / self.scenario.max_turns
+        o = 1
+        if self._last_move is not None:
+            v[o + _MOVE_INDEX[self._last_move]] = 1.0
+        o += len(CUSTOMER_MOVES)
+        if self._open is not None:
+            v[o + _OBJ_INDEX[self._open]] = 1.0
+        o += len(ObjectionType)
+        v[o : o + len(SALES_ACTS)] = np.minimum(self._used / 3.0, 1.0)
+        o += len(SALES_ACTS)
+        v[o : o + 3] = (bool(self._needs), self.call.dnc_requested, min(self._closes / 3.0, 1.0))
+        v[o + 3 :] = self._salesman_static
+        return v
+
+    def _crm_features(self) -> np.ndarray:
+        crm = self.scenario.persona.crm
+        m = crm.metrics
+        revenue = m.get("monthly_revenue", 0.0)
+        return np.clip(np.array([
+            m.get("online_rating", 0.0) / 5.0,
+            crm.employees / 25.0,
+            math.log10(1.0 + revenue) / 6.0,
+            m.get("repeat_rate", 0.0),
+        ], dtype=np.float32), 0.0, 1.0)
+
+    def _customer_features(self) -> np.ndarray:
+        h = self.scenario.persona.hidden
+        v = np.zeros(CUSTOMER_OBS_DIM - 1 - len(SALES_ACTS), dtype=np.float32)
+        v[:6] = (h.initial_interest, h.initial_trust, h.purchase_threshold, h.scepticism,
+                 min(h.patience / 60.0, 1.0), h.big_five.agreeableness)
+        v[6 + _SEG_INDEX[h.segment]] = 1.0
+        for obj in h.objections:
+            v[6 + len(Segment) + _OBJ_INDEX[obj.type]] = obj.strength
+        v[-1] = float(h.dnc_prone)
+        return v
+
+    def _customer_vector(self) -> np.ndarray:
+        v = np.zeros(CUSTOMER_OBS_DIM, dtype=np.float32)
+        v[0] = len(self.call.turns) / self.scenario.max_turns
+        for turn in reversed(self.call.turns):
+            if turn.speaker == "salesman":
+                for act in turn.acts:
+                    v[1 + _ACT_INDEX[SalesAct(act)]] = 1.0
+                break
+        v[1 + len(SALES_ACTS) :] = self._customer_static
+        return v
+

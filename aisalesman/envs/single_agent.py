@@ -1,0 +1,66 @@
+"""A Gymnasium single-agent view for the salesman, with a customer policy embedded.
+
+Each ``step`` takes the salesman's action, then lets the embedded customer reply; the
+reward is the salesman's reward over both utterances. Registered with Gymnasium as
+``aisalesman/telesales-salesman-v0`` (text) and ``aisalesman/telesales-acts-salesman-v0``
+(act level), with the built-in persona customer by default.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+
+from aisalesman.core.seeding import derive_seed
+from aisalesman.core.types import InfoKey
+from aisalesman.customers.base import Customer, make_customer
+from aisalesman.envs.telesales import TeleSalesEnv
+
+__all__ = ["SalesmanEnv"]
+
+
+class SalesmanEnv(gym.Env):
+    """The salesman's side of a two-agent sales env, the customer played by ``customer``.
+
+    Args:
+        env: The AEC environment (text or act level).
+        customer: The embedded customer; the built-in ``persona`` customer if None. It is
+            reset every episode with a seed derived from the episode seed.
+    """
+
+    def __init__(self, env: TeleSalesEnv, customer: Customer | None = None) -> None:
+        self.env = env
+        self.customer = customer if customer is not None else make_customer("persona")
+        self.observation_space = env.observation_space("salesman")
+        self.action_space = env.action_space("salesman")
+        self.metadata = dict(env.metadata)
+        self.render_mode = env.render_mode
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        self.env.reset(seed=seed, options=options)
+        self.customer.reset(self.env.scenario, seed=derive_seed(self.env.episode_seed, "customer"))
+        info = {"scenario": self.env.scenario.id, "episode_seed": self.env.episode_seed}
+        return self.env.observe("salesman"), info
+
+    def step(self, action: Any):
+        env = self.env
+        env.step(action)
+        reward = float(env.rewards["salesman"])
+        if not env.call.done:
+            env.step(env.customer_action(self.customer))
+            reward += float(env.rewards["salesman"])
+        call = env.call
+        info = dict(env.infos.get("salesman", {}))
+        info.setdefault(InfoKey.REWARD_COMPONENTS.value, dict(call.components))
+        if call.done:
+            info[InfoKey.TERMINATION_REASON.value] = str(call.reason)
+            info[InfoKey.OUTCOME.value] = str(call.outcome)
+        return env.observe("salesman"), reward, call.terminated, call.truncated, info
+
+    def render(self):
+        return self.env.render()
+
+    def close(self) -> None:
+        self.env.close()
