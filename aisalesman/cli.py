@@ -1,0 +1,197 @@
+"""The ``aisalesman`` command.
+
+User errors (a bad file, an unknown name, an invalid value) print one line,
+``error: ...``, and exit with status 2; there is no traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Optional
+
+import click
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from aisalesman.core.errors import AISalesmanError, UnknownNameError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="AI-Salesman: simulate, benchmark and train LLM-driven telemarketing agents.")
+personas_app = typer.Typer(no_args_is_help=True, help="Persona banks: generate populations to edit and reuse.")
+app.add_typer(personas_app, name="personas")
+
+out = Console()
+if not out.is_terminal:  # files and pipes get full-width tables
+    out = Console(width=140)
+err = Console(stderr=True)
+
+_OVERRIDES = typer.Argument(None, help="config overrides as key=value (e.g. agent_config.random.false_claim_prob=0.2)",
+                            show_default=False)
+
+
+@app.command()
+def benchmark(
+    overrides: Optional[list[str]] = _OVERRIDES,
+    config: Optional[Path] = typer.Option(None, "--config", help="YAML config file (BenchmarkConfig fields)"),
+    agents: Optional[str] = typer.Option(None, help="comma-separated agent names [default: random,scripted,adaptive]"),
+    personas: Optional[str] = typer.Option(None, help="persona split (train/dev/test) or file [default: test]"),
+    products: Optional[str] = typer.Option(None, help="product names or files, comma-separated, or 'all'"),
+    trials: Optional[int] = typer.Option(None, help="episodes per agent x persona x product [default: 4]"),
+    seed: Optional[int] = typer.Option(None, help="run seed [default: 0]"),
+    workers: Optional[int] = typer.Option(None, help="worker processes [default: 1]"),
+    out_dir: Optional[str] = typer.Option(None, "--out", help="output directory [default: runs/benchmark]"),
+    goal: Optional[str] = typer.Option(None, help="sale or appointment"),
+    max_turns: Optional[int] = typer.Option(None, help="utterances before truncation [default: 40]"),
+    customer: Optional[str] = typer.Option(None, help="registered customer [default: persona]"),
+    resume: bool = typer.Option(False, "--resume", help="continue the run already in --out"),
+    overwrite: bool = typer.Option(False, "--overwrite", help="replace the run already in --out"),
+    quiet: bool = typer.Option(False, "--quiet", help="no progress bar"),
+) -> None:
+    """Run every agent against every persona and product, and print the leaderboard."""
+    from aisalesman.core.config import BenchmarkConfig, load_config
+    from aisalesman.evaluation.benchmark import run_benchmark
+    from aisalesman.evaluation.report import leaderboard_table, segment_table
+
+    values = {"personas": personas, "products": products, "trials": trials, "seed": seed, "workers": workers,
+              "out": out_dir, "goal": goal, "max_turns": max_turns, "customer": customer}
+    if agents is not None:
+        values["agents"] = [a.strip() for a in agents.split(",") if a.strip()]
+    cfg = load_config(BenchmarkConfig, path=config, overrides=overrides, values=values)
+    with Progress(TextColumn("[bold]benchmark"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=err, disable=quiet, transient=True) as bar:
+        task = bar.add_task("episodes", total=None)
+        result = run_benchmark(cfg, resume=resume, overwrite=overwrite,
+                               progress=lambda done, total: bar.update(task, completed=done, total=total))
+    out.print(leaderboard_table(result.rows))
+    out.print(segment_table(result.rows))
+    out.print(f"wrote {result.out}/transcripts.jsonl, leaderboard.json, config.yaml, timings.json "
+              f"({result.episodes_run} episodes in {result.timings['seconds']:.1f} s)")
+
+
+def _find_persona(persona_id: str, source: Optional[str]):
+    from aisalesman.data import PERSONA_SPLITS, load_personas
+
+    pool = load_personas(source) if source else [p for s in PERSONA_SPLITS for p in load_personas(s)]
+    by_id = {p.id: p for p in pool}
+    if persona_id not in by_id:
+        from aisalesman.core.registry import Registry
+
+        reg: Registry[str] = Registry("persona")
+        for pid in by_id:
+            reg.register(pid, pid)
+        raise UnknownNameError(reg.unknown_message(persona_id).split(" (known:")[0])
+    return by_id[persona_id]
+
+
+@app.command()
+def simulate(
+    agent: str = typer.Option("adaptive", help="registered agent name"),
+    persona: str = typer.Option("test-0001", help="persona id (built-in splits, or in --personas)"),
+    personas: Optional[str] = typer.Option(None, help="persona split or file to look the id up in"),
+    product: str = typer.Option("bistro-boost", help="product name or file"),
+    seed: int = typer.Option(0, help="run seed"),
+    customer: str = typer.Option("persona", help="registered customer"),
+    goal: str = typer.Option("sale", help="sale or appointment"),
+    max_turns: int = typer.Option(40, help="utterances before truncation"),
+    as_json: bool = typer.Option(False, "--json", help="print the transcript as one JSON line"),
+) -> None:
+    """Play one call and print it, coloured by speaker."""
+    from aisalesman.agents.base import agents as agent_registry
+    from aisalesman.core.errors import ConfigError
+    from aisalesman.core.scenario import Scenario
+    from aisalesman.core.transcript import transcript_to_json
+    from aisalesman.core.types import Goal
+    from aisalesman.data import load_product
+    from aisalesman.evaluation.runner import EpisodeSpec, run_episode
+
+    if agent not in agent_registry:
+        raise UnknownNameError(agent_registry.unknown_message(agent))
+    if goal not in {g.value for g in Goal}:
+        raise ConfigError(f"goal: must be one of {[g.value for g in Goal]}, got {goal!r}")
+    p = _find_persona(persona, personas)
+    prod = load_product(product)
+    Scenario(p, prod, Goal(goal), max_turns)  # validates the limits
+    transcript = run_episode(EpisodeSpec(0, agent, p, prod, 0, seed, Goal(goal), max_turns, customer))
+    if as_json:
+        out.print(transcript_to_json(transcript), markup=False, highlight=False, soft_wrap=True)
+        return
+    out.print(f"[bold]{agent}[/] calls [bold]{p.crm.name}[/] of {p.crm.business_name} "
+              f"({p.segment} persona {p.id}) about {prod.name}; seed {seed}")
+    for turn in transcript.turns:
+        colour = "cyan" if turn.speaker == "salesman" else "yellow"
+        flags = " [red](false claim)[/]" if turn.false_claims else ""
+        out.print(f"[{colour}]{turn.speaker:>8}[/]: {turn.text} [dim]{', '.join(turn.acts)}[/]{flags}",
+                  highlight=False)
+    out.print(f"[bold]outcome:[/] {transcript.outcome} ({transcript.termination_reason}); "
+              f"reward {sum(transcript.reward_components.values()):+.2f}")
+
+
+@personas_app.command("generate")
+def personas_generate(
+    n: int = typer.Option(100, "--n", help="how many personas"),
+    seed: int = typer.Option(0, help="generator seed"),
+    out_file: Path = typer.Option(..., "--out", help="output file (.jsonl, .yaml or .json)"),
+    id_prefix: str = typer.Option("p", help="persona ids are PREFIX0000, PREFIX0001, ..."),
+) -> None:
+    """Write a seeded persona population that you can edit and pass back with --personas."""
+    from aisalesman.core.errors import ConfigError
+    from aisalesman.customers.generator import generate_personas
+    from aisalesman.data import write_personas
+
+    if out_file.suffix not in {".jsonl", ".yaml", ".yml", ".json"}:
+        raise ConfigError(f"--out: use a .jsonl, .yaml or .json file, got {str(out_file)!r}")
+    people = generate_personas(n, seed=seed, id_prefix=id_prefix)
+    if out_file.suffix == ".json":
+        import json
+
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        out_file.write_text(json.dumps([p.model_dump(mode="json") for p in people], indent=1), encoding="utf-8")
+    else:
+        write_personas(people, out_file)
+    counts: dict[str, int] = {}
+    for p in people:
+        counts[str(p.segment)] = counts.get(str(p.segment), 0) + 1
+    out.print(f"wrote {len(people)} personas to {out_file} ({', '.join(f'{k} {v}' for k, v in counts.items())})")
+
+
+@app.command("list")
+def list_components() -> None:
+    """List registered environments, agents, customers, products and persona splits."""
+    import aisalesman.envs  # noqa: F401  (registers the envs)
+    from aisalesman.agents.base import agents as agent_registry
+    from aisalesman.customers.base import customers as customer_registry
+    from aisalesman.data import PERSONA_SPLITS, builtin_product_names
+    from aisalesman.envs.registry import envs
+
+    for title, names in (("envs", envs.names()), ("agents", agent_registry.names()),
+                         ("customers", customer_registry.names()), ("products", builtin_product_names()),
+                         ("persona splits", list(PERSONA_SPLITS))):
+        out.print(f"[bold]{title}:[/] {', '.join(names)}")
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """Entry point; returns the exit status (2 for user errors)."""
+    import aisalesman  # noqa: F401  (registers built-in components and plug-ins)
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    command = typer.main.get_command(app)
+    try:
+        rv = command.main(args=argv, prog_name="aisalesman", standalone_mode=False)
+    except click.exceptions.ClickException as e:
+        e.show()
+        return e.exit_code
+    except click.exceptions.Abort:
+        err.print("aborted")
+        return 130
+    except AISalesmanError as e:
+        message = " ".join(str(e).split("\n"))
+        err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+        return 2
+    return rv if isinstance(rv, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""Outcome metrics: conversion with Wilson intervals, pass^k, and the per-agent leaderboard."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from aisalesman.core.types import Goal, Outcome, TerminationReason
+
+__all__ = ["converted", "leaderboard", "pass_hat_k", "wilson_interval"]
+
+
+def wilson_interval(successes: int, n: int, *, z: float = 1.959964) -> tuple[float, float]:
+    """The Wilson score interval for a binomial proportion (95 % by default)."""
+    if n <= 0:
+        return (0.0, 1.0)
+    if not 0 <= successes <= n:
+        raise ValueError(f"successes must be in [0, {n}], got {successes}")
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def pass_hat_k(results: Mapping[str, list[bool]], k: int) -> float:
+    """pass^k: the chance that all of k trials of a persona succeed, averaged over personas.
+
+    Uses the unbiased estimator C(c, k) / C(n, k) per persona (c successes in n >= k trials).
+    """
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    scores = []
+    for trials in results.values():
+        n, c = len(trials), sum(trials)
+        if n >= k:
+            scores.append(math.comb(c, k) / math.comb(n, k))
+    return sum(scores) / len(scores) if scores else 0.0
+
+
+def converted(record: Mapping[str, Any]) -> bool:
+    """Whether an episode reached its goal (an appointment counts only for appointment goals)."""
+    if record["outcome"] == Outcome.SALE:
+        return True
+    return record["goal"] == Goal.APPOINTMENT and record["outcome"] == Outcome.APPOINTMENT
+
+
+def _rate(k: int, n: int) -> float:
+    return round(k / n, 6) if n else 0.0
+
+
+def _segment_rows(records: list[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    by_seg: dict[str, list[bool]] = defaultdict(list)
+    for r in records:
+        by_seg[r["segment"]].append(converted(r))
+    out = {}
+    for seg, flags in sorted(by_seg.items()):
+        lo, hi = wilson_interval(sum(flags), len(flags))
+        out[seg] = {"episodes": len(flags), "conversions": sum(flags), "conversion_rate": _rate(sum(flags), len(flags)),
+                    "ci_low": round(lo, 6), "ci_high": round(hi, 6)}
+    return out
+
+
+def _agent_row(agent: str, records: list[Mapping[str, Any]], k: int) -> dict[str, Any]:
+    infra = [r for r in records if r["termination_reason"] == TerminationReason.INFRA_ERROR]
+    scored = [r for r in records if r["termination_reason"] != TerminationReason.INFRA_ERROR]
+    wins = [converted(r) for r in scored]
+    n, c = len(scored), sum(wins)
+    lo, hi = wilson_interval(c, n)
+    per_persona: dict[str, list[bool]] = defaultdict(list)
+    for r, w in zip(scored, wins):
+        per_persona[f"{r['product']}/{r['persona_id']}"].append(w)
+    reasons = Counter(r["termination_reason"] for r in scored)
+    salesman_turns = sum(r["stats"]["salesman_turns"] for r in scored)
+    false_turns = sum(r["stats"]["false_claim_turns"] for r in scored)
+    close_turns = [len(r["turns"]) for r, w in zip(scored, wins) if w]
+    return {
+        "agent": agent,
+        "episodes": len(records),
+        "conversions": c,
+        "conversion_rate": _rate(c, n),
+        "ci_low": round(lo, 6),
+        "ci_high": round(hi, 6),
+        "pass_hat_k": round(pass_hat_k(per_persona, k), 6),
+        "k": k,
+        "hang_up_rate": _rate(reasons[TerminationReason.HUNG_UP], n),
+        "dnc_requests": sum(1 for r in scored if r["stats"]["dnc_requested"]),
+        "dnc_violations": reasons[TerminationReason.DNC_VIOLATED],
+        "false_claim_rate": _rate(false_turns, salesman_turns),
+        "infra_errors": len(infra),
+        "mean_turns": round(sum(len(r["turns"]) for r in scored) / n, 4) if n else 0.0,
+        "turns_to_close": round(sum(close_turns) / len(close_turns), 4) if close_turns else None,
+        "mean_reward": round(sum(sum(r["reward_components"].values()) for r in scored) / n, 6) if n else 0.0,
+        "termination_reasons": dict(sorted(reasons.items())),
+        "by_segment": _segment_rows(scored),
+    }
+
+
+def leaderboard(records: Iterable[Mapping[str, Any]], *, k: int) -> list[dict[str, Any]]:
+    """One row per agent (in first-seen order) from transcript records (dicts)."""
+    by_agent: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for r in records:
+        by_agent[r["agent"]].append(r)
+    return [_agent_row(agent, recs, k) for agent, recs in by_agent.items()]
