@@ -1,0 +1,39 @@
+"""Shared fixtures. Tests are offline and deterministic."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+
+import pytest  # noqa: E402
+
+import aisalesman  # noqa: E402,F401  (registers built-in components)
+from aisalesman.core.scenario import Scenario  # noqa: E402
+from aisalesman.data import builtin_product_names, load_personas, load_product  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def products():
+    return [load_product(n) for n in builtin_product_names()]
+
+
+@pytest.fixture(scope="session")
+def product():
+    return load_product("bistro-boost")
+
+
+@pytest.fixture(scope="session")
+def test_personas():
+    return load_personas("test")
+
+
+@pytest.fixture(scope="session")
+def persona(test_personas):
+    return next(p for p in test_personas if p.segment == "warm")
+
+
+@pytest.fixture
+def scenario(persona, product):
+    return Scenario(persona, product)
