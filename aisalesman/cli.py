@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -179,18 +178,15 @@ def main(argv: Optional[list[str]] = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     command = typer.main.get_command(app)
     try:
-        rv = command.main(args=argv, prog_name="aisalesman", standalone_mode=False)
-    except click.exceptions.ClickException as e:
-        e.show()
-        return e.exit_code
-    except click.exceptions.Abort:
-        err.print("aborted")
-        return 130
+        # Standalone mode: typer reports its own usage errors (exit 2) and help (exit 0).
+        command.main(args=argv, prog_name="aisalesman", standalone_mode=True)
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
     except AISalesmanError as e:
         message = " ".join(str(e).split("\n"))
         err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
         return 2
-    return rv if isinstance(rv, int) else 0
+    return 0
 
 
 if __name__ == "__main__":
