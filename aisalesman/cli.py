@@ -156,6 +156,35 @@ def personas_generate(
     out.print(f"wrote {len(people)} personas to {out_file} ({', '.join(f'{k} {v}' for k, v in counts.items())})")
 
 
+@app.command()
+def report(
+    run_dir: Path = typer.Argument(..., help="a benchmark output directory (holding leaderboard.json)"),
+    fmt: str = typer.Option("table", "--format", help="table, markdown or json"),
+) -> None:
+    """Print a finished benchmark's leaderboard and segment breakdown."""
+    import json
+
+    from aisalesman.core.errors import ConfigError, DataFileError
+    from aisalesman.evaluation.report import leaderboard_markdown, leaderboard_table, segment_table
+
+    if fmt not in ("table", "markdown", "json"):
+        raise ConfigError(f"--format: must be table, markdown or json, got {fmt!r}")
+    path = run_dir / "leaderboard.json"
+    if not path.is_file():
+        raise DataFileError(path, "no such file (is this a benchmark output directory?)")
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise DataFileError(path, f"not valid JSON: {e.msg}") from e
+    if fmt == "json":
+        out.print(json.dumps(rows, indent=2), markup=False, highlight=False)
+    elif fmt == "markdown":
+        out.print(leaderboard_markdown(rows), markup=False, highlight=False, end="")
+    else:
+        out.print(leaderboard_table(rows))
+        out.print(segment_table(rows))
+
+
 @app.command("list")
 def list_components() -> None:
     """List registered environments, agents, customers, products and persona splits."""

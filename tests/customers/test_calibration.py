@@ -4,17 +4,31 @@ Targets: random <= 5 %; scripted converts a minority (15-40 %); adaptive beats s
 non-overlapping Wilson intervals; hostile < 5 % for every agent; hot > 50 % for scripted.
 """
 
+from pathlib import Path
+
 import pytest
 
-from aisalesman.core.config import BenchmarkConfig
+from aisalesman.core.config import BenchmarkConfig, load_config
 from aisalesman.evaluation.benchmark import run_benchmark
+from aisalesman.evaluation.report import leaderboard_markdown
 
 
 @pytest.fixture(scope="module")
-def rows(tmp_path_factory):
+def result(tmp_path_factory):
+    """The demo's benchmark: the Makefile's `make demo` arguments on the default config."""
     out = tmp_path_factory.mktemp("calibration")
-    cfg = BenchmarkConfig(personas="test", products="bistro-boost", trials=4, seed=0, workers=2, out=str(out))
-    return {r["agent"]: r for r in run_benchmark(cfg).rows}
+    cfg = load_config(BenchmarkConfig, values={"personas": "test", "trials": 4, "workers": 2, "out": str(out)})
+    return run_benchmark(cfg)
+
+
+@pytest.fixture(scope="module")
+def rows(result):
+    return {r["agent"]: r for r in result.rows}
+
+
+def test_readme_tables_are_the_measured_ones(result):
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert leaderboard_markdown(result.rows) in readme
 
 
 def test_random_talk_almost_never_converts(rows):

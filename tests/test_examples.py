@@ -1,0 +1,36 @@
+"""Every example runs, and prints what it claims to show."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[1]
+EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
+
+
+def run(path, cwd):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, str(path)], capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
+
+
+def test_examples_exist():
+    assert {p.name for p in EXAMPLES} >= {"quickstart.py", "register_agent.py", "act_level_gym.py"}
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_example_runs(path, tmp_path):
+    result = run(path, tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    if path.name == "quickstart.py":
+        assert "salesman:" in out and "customer:" in out and "[call ended:" in out
+    elif path.name == "register_agent.py":
+        assert re.search(r"evidence_first: conversion .* over 200 calls", out)
+        assert (tmp_path / "runs" / "register_agent_example" / "leaderboard.json").exists()
+    elif path.name == "act_level_gym.py":
+        returns = dict(re.findall(r"^\s*(.+?): mean return ([-+0-9.]+)", out, re.M))
+        assert float(returns["needs-first heuristic"]) > float(returns["masked random"])
