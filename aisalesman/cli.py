@@ -76,12 +76,9 @@ def _find_persona(persona_id: str, source: Optional[str]):
     pool = load_personas(source) if source else [p for s in PERSONA_SPLITS for p in load_personas(s)]
     by_id = {p.id: p for p in pool}
     if persona_id not in by_id:
-        from aisalesman.core.registry import Registry
+        from aisalesman.core.registry import unknown_name_message
 
-        reg: Registry[str] = Registry("persona")
-        for pid in by_id:
-            reg.register(pid, pid)
-        raise UnknownNameError(reg.unknown_message(persona_id).split(" (known:")[0])
+        raise UnknownNameError(unknown_name_message("persona", persona_id, by_id, list_known=False))
     return by_id[persona_id]
 
 

@@ -12,15 +12,24 @@ import importlib
 import importlib.metadata
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Generic, TypeVar
 
 from aisalesman.core.errors import AISalesmanError, UnknownNameError
 
-__all__ = ["Registry"]
+__all__ = ["Registry", "unknown_name_message"]
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
+
+
+def unknown_name_message(kind: str, name: str, known: Iterable[str], *, list_known: bool = True) -> str:
+    """``unknown <kind> '<name>'; did you mean ...? (known: ...)``."""
+    known = sorted(known)
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    listing = f" (known: {', '.join(known) or 'none'})" if list_known else ""
+    return f"unknown {kind} {name!r}{hint}{listing}"
 
 
 def _resolve(target: str) -> object:
@@ -103,10 +112,7 @@ class Registry(Generic[T]):
 
     def unknown_message(self, name: str) -> str:
         """The message for an unknown name, with the closest known names."""
-        close = difflib.get_close_matches(name, list(self._entries), n=3, cutoff=0.5)
-        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        known = ", ".join(sorted(self._entries)) or "none"
-        return f"unknown {self.kind} {name!r}{hint} (known: {known})"
+        return unknown_name_message(self.kind, name, self._entries)
 
     def names(self) -> list[str]:
         """All registered names, sorted."""
@@ -126,5 +132,3 @@ class Registry(Generic[T]):
     def __repr__(self) -> str:
         return f"Registry({self.kind!r}, {len(self._entries)} entries)"
 
-
-Factory = Callable[..., T]

@@ -85,21 +85,6 @@ class CustomerRealiser:
         return CustomerReply(text, _KIND_ACT[kind], kind=kind)
 
 
-_EFFECT_MEANING = {
-    "greet": "opening courtesy; repeated openings irritate",
-    "introduce": "says who is calling; repeated introductions irritate",
-    "ask_need": "discovers needs (the customer names them); makes later pitches and analysis land",
-    "business_analysis": "numbers from the CRM view; weak (x without_discovery) before needs are asked; x1.3 for analytical personas",
-    "present_product": "a pitch; a pitched feature serving a persona need adds need_match_bonus (x discovered_bonus after needs were asked)",
-    "evidence": "social proof; trust gain x (0.5 + scepticism), x1.2 for cautious personas",
-    "handle_objection": "weakens the open objection by power x trust factor if it answers that type; generic answers weaken by generic_power; a wrong type or no open objection irritates",
-    "offer_discount": "answers a price objection (price_power); unprompted, it lowers trust",
-    "operational_guidance": "how to get started; after a pitch adds interest and weakens a timing objection; before one it irritates",
-    "propose_close": "voices the next pending objection, or decides (score vs threshold); closing before a pitch, before asking needs, or over an open objection irritates; max_closes closes over an open objection end in rejection",
-    "schedule_follow_up": "accepted after a pitch with no open objection if score >= threshold - appointment_margin",
-}
-
-
 def _additive(key: str) -> bool:
     return key in ("interest", "trust", "need_match_bonus") or key.endswith(("irritation", "_trust"))
 
@@ -110,13 +95,8 @@ def act_effects_markdown() -> str:
     lines = ["| salesman act | parameters | effect on the customer |", "|---|---|---|"]
     for act, params in fx["acts"].items():
         cells = ", ".join(f"{k} {v:+g}" if _additive(k) else f"{k} {v:g}" for k, v in params.items())
-        lines.append(f"| `{act}` | {cells} | {_EFFECT_MEANING[act]} |")
+        lines.append(f"| `{act}` | {cells} | {fx['meanings'][act]} |")
     for section in ("claims", "decision"):
         cells = ", ".join(f"{k} {v:g}" for k, v in fx[section].items())
-        lines.append(f"| *{section}* | {cells} | "
-                     + ("false claims: trust x (0.5 + scepticism), interest; trust below the floor hangs up |"
-                        if section == "claims" else
-                        "accept if every objection is resolved and w_interest x interest + w_trust x trust - "
-                        "w_irritation x irritation + noise >= threshold; irritation over the limit or no patience "
-                        "left ends the call (a do-not-call request for prone personas) |"))
+        lines.append(f"| *{section}* | {cells} | {fx['meanings'][section]} |")
     return "\n".join(lines) + "\n"

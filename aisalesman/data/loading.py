@@ -7,10 +7,11 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from aisalesman.core.errors import UnknownNameError
+from aisalesman.core.errors import DataFileError, UnknownNameError
 from aisalesman.core.files import read_records, read_structured, validate, validate_all
 from aisalesman.core.persona import Persona
 from aisalesman.core.product import Product
+from aisalesman.core.registry import unknown_name_message
 
 __all__ = [
     "PERSONA_SPLITS",
@@ -50,12 +51,7 @@ def load_product(name_or_path: str) -> Product:
         return validate(Product, read_structured(name_or_path), path=name_or_path)
     names = builtin_product_names()
     if name_or_path not in names:
-        from aisalesman.core.registry import Registry
-
-        reg: Registry[str] = Registry("product")
-        for n in names:
-            reg.register(n, n)
-        raise UnknownNameError(reg.unknown_message(name_or_path) + "; or pass a path to a product YAML file")
+        raise UnknownNameError(unknown_name_message("product", name_or_path, names) + "; or pass a product YAML file")
     return _builtin_product(name_or_path)
 
 
@@ -86,14 +82,10 @@ def load_personas(split_or_path: str) -> list[Persona]:
         )
     personas = validate_all(Persona, read_records(split_or_path), path=split_or_path)
     if not personas:
-        from aisalesman.core.errors import DataFileError
-
         raise DataFileError(split_or_path, "contains no personas")
     seen: set[str] = set()
     for p in personas:
         if p.id in seen:
-            from aisalesman.core.errors import DataFileError
-
             raise DataFileError(split_or_path, f"duplicate persona id {p.id!r}")
         seen.add(p.id)
     return personas

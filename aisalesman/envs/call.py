@@ -79,6 +79,7 @@ class SalesCall:
     truncated: bool = field(default=False, init=False)
     reason: TerminationReason | None = field(default=None, init=False)
     dnc_requested: bool = field(default=False, init=False)
+    infra_detail: str | None = field(default=None, init=False)
     components: dict[str, float] = field(init=False)
 
     def __post_init__(self) -> None:

@@ -70,12 +70,12 @@ def _agent_row(agent: str, records: list[Mapping[str, Any]], k: int) -> dict[str
     n, c = len(scored), sum(wins)
     lo, hi = wilson_interval(c, n)
     per_persona: dict[str, list[bool]] = defaultdict(list)
-    for r, w in zip(scored, wins):
+    for r, w in zip(scored, wins, strict=True):
         per_persona[f"{r['product']}/{r['persona_id']}"].append(w)
     reasons = Counter(r["termination_reason"] for r in scored)
     salesman_turns = sum(r["stats"]["salesman_turns"] for r in scored)
     false_turns = sum(r["stats"]["false_claim_turns"] for r in scored)
-    close_turns = [len(r["turns"]) for r, w in zip(scored, wins) if w]
+    close_turns = [len(r["turns"]) for r, w in zip(scored, wins, strict=True) if w]
     return {
         "agent": agent,
         "episodes": len(records),

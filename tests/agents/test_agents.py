@@ -76,7 +76,7 @@ def test_adaptive_answers_the_objection_actually_raised(test_personas, product):
     checked = 0
     for transcript in _episodes("adaptive", test_personas[:40], product):
         turns = transcript.turns
-        for prev, turn in zip(turns, turns[1:]):
+        for prev, turn in zip(turns, turns[1:], strict=False):
             if prev.objection is not None and turn.speaker == "salesman" and "handle_objection" in turn.acts:
                 assert prev.objection in read_salesman(turn.text).answers, turn.text
                 checked += 1

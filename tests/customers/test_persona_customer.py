@@ -2,8 +2,6 @@
 
 import random
 
-import pytest
-
 from aisalesman.agents.realiser import TemplateRealiser
 from aisalesman.core.scenario import Scenario
 from aisalesman.core.transcript import Turn

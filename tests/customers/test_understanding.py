@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from aisalesman.agents.realiser import TemplateRealiser, templates
+from aisalesman.agents.realiser import TemplateRealiser
 from aisalesman.core.scenario import Scenario
 from aisalesman.core.types import CustomerAct, ObjectionType, SalesAct
 from aisalesman.customers.replies import CUSTOMER_MOVES, CustomerRealiser, reply_bank

@@ -22,3 +22,30 @@ def test_pass_hat_k_is_the_unbiased_estimator():
     assert pass_hat_k({"a": [True] * 4}, 4) == 1.0
     with pytest.raises(ValueError):
         pass_hat_k(results, 0)
+
+
+def _record(agent, outcome, reason, persona="p1", segment="warm", trial=0):
+    return {"agent": agent, "outcome": outcome, "termination_reason": reason, "goal": "sale", "product": "x",
+            "persona_id": persona, "segment": segment, "trial": trial, "turns": [{}] * 6,
+            "reward_components": {"outcome": 1.0 if outcome == "sale" else 0.0},
+            "stats": {"salesman_turns": 3, "false_claim_turns": 1, "dnc_requested": False}}
+
+
+def test_infrastructure_errors_are_counted_apart_never_as_failures():
+    from aisalesman.evaluation.metrics import leaderboard
+
+    records = [_record("a", "sale", "sale", trial=0), _record("a", "no_conversion", "infra_error", trial=1),
+               _record("a", "no_conversion", "rejected", trial=2), _record("a", "no_conversion", "hung_up", trial=3)]
+    (row,) = leaderboard(records, k=1)
+    assert row["episodes"] == 4 and row["infra_errors"] == 1
+    assert row["conversions"] == 1 and row["conversion_rate"] == 0.333333
+    assert row["hang_up_rate"] == 0.333333 and row["false_claim_rate"] == 0.333333
+    assert row["turns_to_close"] == 6 and row["termination_reasons"] == {"hung_up": 1, "rejected": 1, "sale": 1}
+
+
+def test_appointments_count_only_for_appointment_goals():
+    from aisalesman.evaluation.metrics import converted
+
+    appointment = _record("a", "appointment", "appointment")
+    assert not converted(appointment)
+    assert converted({**appointment, "goal": "appointment"})
