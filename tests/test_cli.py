@@ -111,3 +111,16 @@ def test_existing_results_are_kept(tmp_path):
     assert_user_error(cli("benchmark", "--agents", "random", "--trials", "1", "--out", str(out), "--quiet"), "--resume")
     assert (out / "transcripts.jsonl").read_bytes() == before
     assert Path(out / "leaderboard.json").exists()
+
+
+def test_transcripts_are_byte_identical_across_processes_and_hash_seeds():
+    outputs = set()
+    for hash_seed in ("0", "1", "12345"):
+        result = subprocess.run([sys.executable, "-m", "aisalesman.cli", "simulate", "--agent", "random", "--persona",
+                                 "dev-0042", "--product", "shieldplus-insurance", "--seed", "9", "--json"],
+                                capture_output=True, text=True, env={**ENV, "PYTHONHASHSEED": hash_seed}, timeout=120)
+        assert result.returncode == 0, result.stderr
+        outputs.add(result.stdout)
+    assert len(outputs) == 1
+    record = json.loads(outputs.pop())
+    assert record["persona_id"] == "dev-0042" and record["seeds"]["run"] == 9

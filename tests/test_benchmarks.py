@@ -1,0 +1,23 @@
+"""Smoke test (labelled as such): the speed script runs and reports in its documented format.
+
+Speed itself is never asserted in tests; the script prints a ratio measured in one run.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+
+
+def test_env_throughput_script_reports_its_json_line():
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "env_throughput.py"), "--episodes", "60",
+                             "--repeats", "1"], capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert set(report) == {"ours_turns_per_s", "reference_turns_per_s", "ratio"}
+    assert report["ours_turns_per_s"] > 0 and report["reference_turns_per_s"] > 0
+    assert abs(report["ratio"] - report["ours_turns_per_s"] / report["reference_turns_per_s"]) < 1e-3
