@@ -109,3 +109,17 @@ def test_observations_show_each_role_only_its_view():
     salesman, customer = env.observe("salesman")["view"], env.observe("customer")["view"]
     assert "purchase_threshold" in customer and "purchase_threshold" not in salesman
     assert "max_discount_pct" in salesman
+
+
+def test_a_reward_model_adds_per_turn_shaping_to_its_own_component(scenario):
+    class AskingPays:
+        def score(self, turn, call):
+            return 0.1 if "ask_need" in turn.acts else 0.0
+
+    call = play(scenario, ["May I ask what's your biggest challenge right now?", "Honestly, we need more customers.",
+                           "Could you tell me how business is going?", "Okay."], reward_model=AskingPays())
+    assert call.components["shaping"] == pytest.approx(0.2)
+    env = make_env("aisalesman/telesales-v0", reward_model=AskingPays())
+    env.reset(seed=0)
+    env.step("May I ask what's your biggest challenge right now?")
+    assert env.rewards["salesman"] == pytest.approx(0.1)
