@@ -148,7 +148,4 @@ class InfoKey(StrEnum):
     TERMINATION_REASON = "termination_reason"
     OUTCOME = "outcome"
     REWARD_COMPONENTS = "reward_components"
-    ACTS = "acts"
-    CLAIMS = "claims"
-    ACTION_MASK = "action_mask"
     TURN = "turn"

@@ -15,6 +15,9 @@ def _episodes(agent, personas, product, seed=0, trials=1, **kw):
 
 @pytest.mark.parametrize("name", agents.names())
 def test_every_registered_agent_is_deterministic_and_well_formed(name, test_personas, product):
+    from aisalesman.agents import SalesAgent
+
+    assert isinstance(make_agent(name), SalesAgent)
     first = _episodes(name, test_personas[:10], product, seed=3)
     again = _episodes(name, test_personas[:10], product, seed=3)
     assert [t.turns for t in first] == [t.turns for t in again]

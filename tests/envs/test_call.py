@@ -123,3 +123,12 @@ def test_a_reward_model_adds_per_turn_shaping_to_its_own_component(scenario):
     env.reset(seed=0)
     env.step("May I ask what's your biggest challenge right now?")
     assert env.rewards["salesman"] == pytest.approx(0.1)
+
+
+def test_an_infrastructure_error_ends_the_call_without_reward(scenario):
+    call = play(scenario, ["Hello!"])
+    call.end_with_infra_error("customer backend failed after 3 retries")
+    assert call.done and str(call.reason) == "infra_error" and str(call.outcome) == "no_conversion"
+    assert sum(call.components.values()) == 0.0 and "retries" in call.infra_detail
+    with pytest.raises(InvalidActionError, match="call has ended"):
+        call.speak(C, "Hello?")
