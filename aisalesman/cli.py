@@ -140,13 +140,7 @@ def personas_generate(
     if out_file.suffix not in {".jsonl", ".yaml", ".yml", ".json"}:
         raise ConfigError(f"--out: use a .jsonl, .yaml or .json file, got {str(out_file)!r}")
     people = generate_personas(n, seed=seed, id_prefix=id_prefix)
-    if out_file.suffix == ".json":
-        import json
-
-        out_file.parent.mkdir(parents=True, exist_ok=True)
-        out_file.write_text(json.dumps([p.model_dump(mode="json") for p in people], indent=1), encoding="utf-8")
-    else:
-        write_personas(people, out_file)
+    write_personas(people, out_file)
     counts: dict[str, int] = {}
     for p in people:
         counts[str(p.segment)] = counts.get(str(p.segment), 0) + 1

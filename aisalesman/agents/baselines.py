@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 
 from aisalesman.agents.base import AgentTurn, SalesObservation, register
-from aisalesman.agents.realiser import TemplateRealiser, default_plan, plan_for_feature
+from aisalesman.agents.realiser import TemplateRealiser, default_plan, feature_for_needs
 from aisalesman.core.errors import ConfigError
 from aisalesman.core.scenario import SalesmanView
 from aisalesman.core.types import CustomerAct, ObjectionType, SalesAct
@@ -141,11 +141,9 @@ class AdaptiveAgent(_TemplateAgent):
             if need not in self.needs:
                 self.needs.append(need)
         if self.feature is None:
-            for need in self.needs:
-                match = next((f for f in self.view.product.features if need in f.serves_needs), None)
-                if match is not None:
-                    self.feature, self.plan = match, plan_for_feature(self.view, match.key)
-                    break
+            found = feature_for_needs(self.view, self.needs)
+            if found is not None:
+                self.feature, self.plan = found
         if reading.objection is not None:
             if reading.objection != self.objection:
                 self.handles = 0

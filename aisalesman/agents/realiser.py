@@ -19,7 +19,7 @@ from aisalesman.core.product import Feature, Plan
 from aisalesman.core.scenario import SalesmanView
 from aisalesman.core.types import ObjectionType, SalesAct
 
-__all__ = ["TemplateRealiser", "default_plan", "headline_feature", "plan_for_feature", "templates"]
+__all__ = ["TemplateRealiser", "default_plan", "feature_for_needs", "headline_feature", "plan_for_feature", "templates"]
 
 
 @lru_cache(maxsize=1)
@@ -46,6 +46,15 @@ def headline_feature(plan: Plan, view: SalesmanView) -> Feature:
 def plan_for_feature(view: SalesmanView, feature_key: str) -> Plan:
     """The cheapest plan that includes ``feature_key``."""
     return next(p for p in view.product.plans if feature_key in p.features)
+
+
+def feature_for_needs(view: SalesmanView, needs: list[str]) -> tuple[Feature, Plan] | None:
+    """The first feature serving one of ``needs`` (in order) and the cheapest plan with it."""
+    for need in needs:
+        match = next((f for f in view.product.features if need in f.serves_needs), None)
+        if match is not None:
+            return match, plan_for_feature(view, match.key)
+    return None
 
 
 def _cap(s: str) -> str:

@@ -53,6 +53,7 @@ class HiddenState:
 
 
 _OPENING = {SalesAct.GREET, SalesAct.INTRODUCE}
+_DECIDED_LATER = {SalesAct.PROPOSE_CLOSE, SalesAct.SCHEDULE_FOLLOW_UP, SalesAct.GOODBYE, SalesAct.HONOUR_DNC}
 
 
 def _clip(x: float) -> float:
@@ -121,9 +122,7 @@ class PersonaCustomer:
         fx, s, h = self._fx["acts"].get(act.value, {}), self.state, self._scenario.persona.hidden
         if act in (SalesAct.HANDLE_OBJECTION, SalesAct.OFFER_DISCOUNT):
             return self._answer(act, answers, fx)
-        if act is SalesAct.PROPOSE_CLOSE or act in (SalesAct.GOODBYE, SalesAct.HONOUR_DNC):
-            return False
-        if act is SalesAct.SCHEDULE_FOLLOW_UP:
+        if act in _DECIDED_LATER:  # closes and follow-ups are decided in _decide; endings end the call
             return False
         if self._repeat_cost(act, fx):
             return False

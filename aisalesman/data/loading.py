@@ -92,7 +92,7 @@ def load_personas(split_or_path: str) -> list[Persona]:
 
 
 def write_personas(personas: list[Persona], path: str | Path) -> None:
-    """Write personas as JSONL (or YAML for ``.yaml``/``.yml``), ready to edit and load."""
+    """Write personas as JSONL, or as a YAML/JSON list by suffix, ready to edit and load."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     records = [persona.model_dump(mode="json") for persona in personas]
@@ -101,6 +101,8 @@ def write_personas(personas: list[Persona], path: str | Path) -> None:
         import yaml
 
         tmp.write_text(yaml.safe_dump(records, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    elif p.suffix == ".json":
+        tmp.write_text(json.dumps(records, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     else:
         tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     tmp.replace(p)

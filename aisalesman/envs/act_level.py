@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 from gymnasium.spaces import Box, Dict, Discrete
 
-from aisalesman.agents.realiser import TemplateRealiser, default_plan, plan_for_feature
+from aisalesman.agents.realiser import TemplateRealiser, default_plan, feature_for_needs
 from aisalesman.core.errors import ConfigError, InvalidActionError
 from aisalesman.core.seeding import derive_seed
 from aisalesman.core.types import ObjectionType, SalesAct, Segment
@@ -168,11 +168,10 @@ class TeleSalesActEnv(TeleSalesEnv):
         for need in mentioned_needs(text):
             if need not in self._needs:
                 self._needs.append(need)
-                if self._feature is None:
-                    view = self._realiser.view
-                    match = next((f for f in view.product.features if need in f.serves_needs), None)
-                    if match is not None:
-                        self._feature, self._plan = match, plan_for_feature(view, match.key)
+        if self._feature is None:
+            found = feature_for_needs(self._realiser.view, self._needs)
+            if found is not None:
+                self._feature, self._plan = found
 
     def customer_action(self, customer: Customer) -> int:
         """The move index of an embedded customer's reply (its ``kind``)."""

@@ -39,7 +39,7 @@ def test_shipped_splits_are_what_the_generator_makes(tmp_path):
 
 def test_persona_file_round_trips(tmp_path):
     people = generate_personas(5, seed=3)
-    for suffix in (".jsonl", ".yaml"):
+    for suffix in (".jsonl", ".yaml", ".json"):
         path = tmp_path / f"p{suffix}"
         write_personas(people, path)
         assert load_personas(str(path)) == people
