@@ -44,7 +44,17 @@ def benchmark(
     out_dir: Optional[str] = typer.Option(None, "--out", help="output directory [default: runs/benchmark]"),
     goal: Optional[str] = typer.Option(None, help="sale or appointment"),
     max_turns: Optional[int] = typer.Option(None, help="utterances before truncation [default: 40]"),
-    customer: Optional[str] = typer.Option(None, help="registered customer [default: persona]"),
+    customer: Optional[str] = typer.Option(None, help="registered customer: persona, llm, ... [default: persona]"),
+    concurrency: Optional[int] = typer.Option(None, help="calls in flight at once (LLM runs) [default: 1]"),
+    customer_mode: Optional[str] = typer.Option(None, help="LLM customer: free or anchored [default: anchored]"),
+    customer_backend: Optional[str] = typer.Option(None, help="LLM customer backend: openai, transformers, scripted"),
+    customer_model: Optional[str] = typer.Option(None, help="LLM customer model name, path or hub id"),
+    customer_base_url: Optional[str] = typer.Option(None, help="LLM customer server URL (OpenAI-compatible)"),
+    salesman_backend: Optional[str] = typer.Option(None, help="LLM salesman (agent 'llm') backend"),
+    salesman_model: Optional[str] = typer.Option(None, help="LLM salesman model name, path or hub id"),
+    salesman_base_url: Optional[str] = typer.Option(None, help="LLM salesman server URL (OpenAI-compatible)"),
+    llm_cache: Optional[str] = typer.Option(None, help="completion cache file for every LLM (opt-in)"),
+    cache_mode: Optional[str] = typer.Option(None, help="read_write, or replay (answers only from the cache)"),
     resume: bool = typer.Option(False, "--resume", help="continue the run already in --out"),
     overwrite: bool = typer.Option(False, "--overwrite", help="replace the run already in --out"),
     quiet: bool = typer.Option(False, "--quiet", help="no progress bar"),
@@ -55,7 +65,14 @@ def benchmark(
     from aisalesman.evaluation.report import leaderboard_table, segment_table
 
     values = {"personas": personas, "products": products, "trials": trials, "seed": seed, "workers": workers,
-              "out": out_dir, "goal": goal, "max_turns": max_turns, "customer": customer}
+              "out": out_dir, "goal": goal, "max_turns": max_turns, "customer": customer,
+              "concurrency": concurrency, "customer_mode": customer_mode}
+    for role, backend, model, url in (("customer", customer_backend, customer_model, customer_base_url),
+                                      ("salesman", salesman_backend, salesman_model, salesman_base_url)):
+        llm = {k: v for k, v in {"backend": backend, "model": model, "base_url": url, "cache": llm_cache,
+                                 "cache_mode": cache_mode}.items() if v is not None}
+        if llm:
+            values[f"{role}_llm"] = llm
     if agents is not None:
         values["agents"] = [a.strip() for a in agents.split(",") if a.strip()]
     cfg = load_config(BenchmarkConfig, path=config, overrides=overrides, values=values)
@@ -66,6 +83,9 @@ def benchmark(
                                progress=lambda done, total: bar.update(task, completed=done, total=total))
     out.print(leaderboard_table(result.rows))
     out.print(segment_table(result.rows))
+    for role, st in result.llm_stats.items():
+        out.print(f"{role} model {st['model']}: {st['calls']} calls, {st['retries']} retries, {st['failures']} failures, "
+                  f"{st['cache_hits']} cache hits, {st['prompt_tokens']}+{st['completion_tokens']} tokens")
     out.print(f"wrote {result.out}/transcripts.jsonl, leaderboard.json, config.yaml, timings.json "
               f"({result.episodes_run} episodes in {result.timings['seconds']:.1f} s)")
 
@@ -174,6 +194,38 @@ def report(
     else:
         out.print(leaderboard_table(rows))
         out.print(segment_table(rows))
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="address to bind (127.0.0.1 keeps it on this machine)"),
+    port: int = typer.Option(8089, help="port"),
+    personas: str = typer.Option("test", help="persona split or file whose personas become models"),
+    products: str = typer.Option("all", help="products callers may choose with customer/<id>@<product>"),
+    default_product: Optional[str] = typer.Option(None, help="product for plain customer/<id> [default: first]"),
+    seed: int = typer.Option(0, help="server seed (requests may pass their own)"),
+    goal: str = typer.Option("sale", help="sale or appointment"),
+    max_turns: int = typer.Option(40, help="utterances before truncation"),
+    api_key_env: Optional[str] = typer.Option(None, help="require 'Authorization: Bearer $VAR' with this variable's value"),
+) -> None:
+    """Serve simulated customers as OpenAI-compatible chat models (customer/<persona_id>)."""
+    from aisalesman.core.errors import ConfigError
+    from aisalesman.core.types import Goal
+    from aisalesman.data import load_personas, load_products
+    from aisalesman.serve import CustomerService
+    from aisalesman.serve import serve as run_server
+
+    if goal not in {g.value for g in Goal}:
+        raise ConfigError(f"goal: must be one of {[g.value for g in Goal]}, got {goal!r}")
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"port: must be in 0..65535, got {port}")
+    if max_turns < 2:
+        raise ConfigError(f"max_turns: must be >= 2, got {max_turns}")
+    service = CustomerService(load_personas(personas), load_products(products), default_product=default_product,
+                              seed=seed, goal=goal, max_turns=max_turns)
+    err.print(f"serving {len(service.personas)} customers (customer/<persona_id>) on http://{host}:{port}/v1"
+              + (" with bearer-token auth" if api_key_env else ""), highlight=False)
+    run_server(service, host=host, port=port, api_key_env=api_key_env)
 
 
 @app.command("list")

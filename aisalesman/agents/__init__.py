@@ -9,6 +9,8 @@ from aisalesman.agents.base import AgentTurn, SalesAgent, SalesObservation, agen
 from aisalesman.agents.baselines import AdaptiveAgent, RandomAgent, ScriptedAgent
 from aisalesman.agents.realiser import TemplateRealiser
 
+agents.register("llm", "aisalesman.agents.llm_salesman:LLMSalesman")
+
 __all__ = [
     "AdaptiveAgent",
     "AgentTurn",

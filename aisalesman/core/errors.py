@@ -12,6 +12,13 @@ __all__ = [
     "ConfigError",
     "DataFileError",
     "InvalidActionError",
+    "LLMBadResponseError",
+    "LLMConnectionError",
+    "LLMError",
+    "LLMRateLimitError",
+    "LLMRequestError",
+    "LLMServerError",
+    "LLMTimeoutError",
     "UnknownNameError",
 ]
 
@@ -42,3 +49,47 @@ class UnknownNameError(AISalesmanError, KeyError):
 
 class InvalidActionError(AISalesmanError, ValueError):
     """An environment action that breaks the rules (wrong type, too long, out of turn)."""
+
+
+class LLMError(AISalesmanError):
+    """A chat-model call failed (after any retries). ``retryable``: worth trying again."""
+
+    retryable = False
+
+
+class LLMTimeoutError(LLMError):
+    """No answer within the backend's timeout."""
+
+    retryable = True
+
+
+class LLMConnectionError(LLMError):
+    """The server could not be reached (refused, reset, DNS)."""
+
+    retryable = True
+
+
+class LLMRateLimitError(LLMError):
+    """HTTP 429; ``retry_after`` is the server's ``Retry-After`` in seconds, if it sent one."""
+
+    retryable = True
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class LLMServerError(LLMError):
+    """HTTP 5xx from the server."""
+
+    retryable = True
+
+
+class LLMBadResponseError(LLMError):
+    """The server answered, but not with a usable completion (malformed body, no choices)."""
+
+    retryable = True
+
+
+class LLMRequestError(LLMError):
+    """The request itself is wrong (HTTP 4xx other than 429: bad model name, auth, schema)."""

@@ -11,6 +11,7 @@ from enum import Enum
 __all__ = [
     "Capability",
     "CustomerAct",
+    "CustomerDecision",
     "Goal",
     "InfoKey",
     "ObjectionType",
@@ -67,6 +68,27 @@ class CustomerAct(StrEnum):
     REQUEST_DNC = "request_dnc"
     HANG_UP = "hang_up"
     SMALL_TALK = "small_talk"
+
+
+class CustomerDecision(StrEnum):
+    """A customer's structured decision for its turn (what LLM customers return)."""
+
+    CONTINUE = "continue"
+    ACCEPT = "accept"
+    REJECT = "reject"
+    HANG_UP = "hang_up"
+    DO_NOT_CALL = "do_not_call"
+
+    @property
+    def act(self) -> CustomerAct | None:
+        """The deciding customer act, or None for ``continue``."""
+        return _DECISION_ACT[self.value]
+
+
+_DECISION_ACT: dict[str, CustomerAct | None] = {
+    "continue": None, "accept": CustomerAct.ACCEPT, "reject": CustomerAct.REJECT,
+    "hang_up": CustomerAct.HANG_UP, "do_not_call": CustomerAct.REQUEST_DNC,
+}
 
 
 class ObjectionType(StrEnum):

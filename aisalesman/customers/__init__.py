@@ -4,6 +4,8 @@ from aisalesman.customers.base import Customer, CustomerObservation, CustomerRep
 from aisalesman.customers.generator import generate_personas
 from aisalesman.customers.persona_customer import PersonaCustomer
 
+customers.register("llm", "aisalesman.customers.llm_customer:LLMCustomer")
+
 __all__ = [
     "Customer",
     "CustomerObservation",

@@ -8,9 +8,9 @@ from typing import Any, Protocol, runtime_checkable
 from aisalesman.core.registry import Registry
 from aisalesman.core.scenario import Scenario
 from aisalesman.core.transcript import Turn
-from aisalesman.core.types import CustomerAct, ObjectionType
+from aisalesman.core.types import CustomerAct, CustomerDecision, ObjectionType
 
-__all__ = ["Customer", "CustomerObservation", "CustomerReply", "customers", "make_customer"]
+__all__ = ["AsyncCustomer", "Customer", "CustomerObservation", "CustomerReply", "customers", "make_customer"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,13 +27,20 @@ class CustomerObservation:
 
 @dataclass(frozen=True, slots=True)
 class CustomerReply:
-    """A customer utterance plus the act the simulator meant (for logging and act-level envs)."""
+    """A customer utterance plus the act the simulator meant (for logging and act-level envs).
+
+    ``decision``, when set, is authoritative: the environment ends (or continues) the call
+    by it instead of reading the decision from the text. LLM customers set it from their
+    structured output; the built-in customer's text always voices its decision, so it
+    leaves it unset.
+    """
 
     text: str
     act: CustomerAct
     objection: ObjectionType | None = None
     kind: str | None = None
     meta: dict[str, Any] | None = None
+    decision: CustomerDecision | None = None
 
 
 @runtime_checkable
@@ -43,6 +50,12 @@ class Customer(Protocol):
     def reset(self, scenario: Scenario, *, seed: int) -> None: ...
 
     def respond(self, observation: CustomerObservation) -> CustomerReply: ...
+
+
+class AsyncCustomer(Customer, Protocol):
+    """A customer whose reply may wait on a model; runners with many calls in flight await it."""
+
+    async def arespond(self, observation: CustomerObservation) -> CustomerReply: ...
 
 
 customers: Registry[Any] = Registry("customer", entry_point_group="aisalesman.customers")

@@ -18,8 +18,8 @@ from typing import Any, Protocol
 from aisalesman.core.errors import ConfigError, InvalidActionError
 from aisalesman.core.scenario import Scenario
 from aisalesman.core.transcript import Turn
-from aisalesman.core.types import CustomerAct, Outcome, Role, SalesAct, TerminationReason
-from aisalesman.customers.understanding import claim_checker, read_customer, read_salesman
+from aisalesman.core.types import CustomerAct, CustomerDecision, Outcome, Role, SalesAct, TerminationReason
+from aisalesman.customers.understanding import DECISION_PRECEDENCE, claim_checker, read_customer, read_salesman
 
 __all__ = ["RewardConfig", "RewardModel", "SalesCall"]
 
@@ -115,13 +115,20 @@ class SalesCall:
                 f"{role} utterance has {len(text)} characters, more than max_utterance_chars={self.max_utterance_chars}"
             )
 
-    def speak(self, role: Role, text: str, *, meta: dict[str, Any] | None = None) -> dict[str, float]:
-        """Record an utterance; return the salesman reward components it earned."""
+    def speak(self, role: Role, text: str, *, meta: dict[str, Any] | None = None,
+              decision: CustomerDecision | None = None) -> dict[str, float]:
+        """Record an utterance; return the salesman reward components it earned.
+
+        ``decision`` (customer only) is a structured decision that overrides the one read
+        from the text.
+        """
         self.validate(role, text)
         if role is Role.SALESMAN:
+            if decision is not None:
+                raise InvalidActionError("only the customer's turn takes a decision")
             earned = self._salesman(text, meta)
         else:
-            earned = self._customer(text, meta)
+            earned = self._customer(text, meta, None if decision is None else CustomerDecision(decision))
         self.next_role = Role.CUSTOMER if role is Role.SALESMAN else Role.SALESMAN
         if not self.terminated and len(self.turns) >= self.scenario.max_turns:
             self.truncated = True
@@ -161,11 +168,16 @@ class SalesCall:
             self.reason = TerminationReason.SALESMAN_ENDED
         return earned
 
-    def _customer(self, text: str, meta: dict[str, Any] | None) -> dict[str, float]:
+    def _customer(self, text: str, meta: dict[str, Any] | None, structured: CustomerDecision | None) -> dict[str, float]:
         reading = read_customer(text)
-        turn = Turn(len(self.turns), Role.CUSTOMER, text, tuple(map(str, reading.acts)), reading.objection, (), None, meta or {})
-        self.turns.append(turn)
+        acts = reading.acts
         decision = reading.decision
+        if structured is not None:
+            decision = structured.act
+            acts = tuple(a for a in acts if a not in DECISION_PRECEDENCE) + ((decision,) if decision else ())
+            meta = {**(meta or {}), "decision": str(structured)}
+        turn = Turn(len(self.turns), Role.CUSTOMER, text, tuple(map(str, acts)), reading.objection, (), None, meta or {})
+        self.turns.append(turn)
         if decision is CustomerAct.REQUEST_DNC:
             self.dnc_requested = True
         elif decision is CustomerAct.HANG_UP:

@@ -48,8 +48,8 @@ from aisalesman.core.errors import ConfigError, InvalidActionError
 from aisalesman.core.persona import Persona
 from aisalesman.core.product import Product
 from aisalesman.core.scenario import Scenario
-from aisalesman.core.types import Goal, InfoKey, Role
-from aisalesman.customers.base import Customer, CustomerObservation
+from aisalesman.core.types import CustomerDecision, Goal, InfoKey, Role
+from aisalesman.customers.base import Customer, CustomerObservation, CustomerReply
 from aisalesman.envs.call import RewardConfig, RewardModel, SalesCall
 from aisalesman.envs.spaces import UnicodeText
 
@@ -192,6 +192,15 @@ class TeleSalesEnv(AECEnv):
         return text
 
     def step(self, action: Any) -> None:
+        self._step(action)
+
+    def step_customer_reply(self, reply: CustomerReply) -> None:
+        """Step the customer with a structured reply (its ``decision``, if set, is authoritative)."""
+        if self.agent_selection != "customer":
+            raise InvalidActionError(f"it is the {self.agent_selection}'s turn, not the customer's")
+        self._step(reply.text, reply.decision, reply.meta)
+
+    def _step(self, action: Any, decision: CustomerDecision | None = None, meta: dict[str, Any] | None = None) -> None:
         agent = self.agent_selection
         if self.terminations[agent] or self.truncations[agent]:
             if action is not None:
@@ -202,7 +211,7 @@ class TeleSalesEnv(AECEnv):
             return
         self._cumulative_rewards[agent] = 0.0
         text, extra = self._to_text(action)
-        earned = self.call.speak(Role(agent), text)
+        earned = self.call.speak(Role(agent), text, decision=decision, meta=meta)
         for key, value in extra.items():
             self.call.components[key] = self.call.components.get(key, 0.0) + value
             earned[key] = earned.get(key, 0.0) + value

@@ -11,24 +11,29 @@ Output directory layout:
     The resolved configuration.
 ``timings.json``
     Wall-clock figures, kept apart so the other files are byte-identical across runs.
+``llm_stats.json``
+    Per-backend counters when LLMs are used: calls, retries, failures by error type,
+    tokens, cache hits and misses (also timing-dependent, so kept apart).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from aisalesman.agents.base import agents as agent_registry
-from aisalesman.core.config import BenchmarkConfig, to_yaml
+from aisalesman.core.config import BenchmarkConfig, LLMConfig, to_yaml
 from aisalesman.core.errors import ConfigError, UnknownNameError
+from aisalesman.core.llm import CachedChatModel, ChatModel, make_chat_model
 from aisalesman.customers.base import customers as customer_registry
 from aisalesman.data import load_personas, load_products
 from aisalesman.evaluation.metrics import leaderboard
-from aisalesman.evaluation.runner import completed_episode_ids, episode_specs, run_episodes
+from aisalesman.evaluation.runner import arun_episodes, completed_episode_ids, episode_specs, run_episodes
 
 __all__ = ["BenchmarkResult", "run_benchmark"]
 
@@ -39,6 +44,7 @@ class BenchmarkResult:
     rows: list[dict[str, Any]]
     episodes_run: int
     timings: dict[str, float]
+    llm_stats: dict[str, Any] = field(default_factory=dict)
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -58,6 +64,32 @@ def _check_names(cfg: BenchmarkConfig) -> None:
         raise ConfigError(f"agent_config: names {unknown} are not among the agents {cfg.agents}")
 
 
+def _uses_model(registry, name: str) -> bool:
+    return bool(getattr(registry.get(name), "uses_chat_model", False))
+
+
+def _llm_kwargs(llm: LLMConfig) -> dict[str, Any]:
+    return {"temperature": llm.temperature, "top_p": llm.top_p, "max_tokens": llm.max_tokens}
+
+
+def _models(cfg: BenchmarkConfig) -> dict[str, ChatModel | None]:
+    """The shared chat model of each role that needs one (built once for the whole run)."""
+    models: dict[str, ChatModel | None] = {"customer": None, "salesman": None}
+    if _uses_model(customer_registry, cfg.customer):
+        models["customer"] = make_chat_model(cfg.customer_llm)
+    if any(_uses_model(agent_registry, a) for a in cfg.agents):
+        models["salesman"] = make_chat_model(cfg.salesman_llm)
+    return models
+
+
+def _model_stats(models: dict[str, ChatModel | None]) -> dict[str, Any]:
+    out = {}
+    for role, m in models.items():
+        if m is not None:
+            out[role] = {"model": m.name, **(m.combined_stats() if isinstance(m, CachedChatModel) else m.stats.to_dict())}
+    return out
+
+
 def run_benchmark(
     cfg: BenchmarkConfig,
     *,
@@ -73,8 +105,18 @@ def run_benchmark(
     _check_names(cfg)
     personas = load_personas(cfg.personas)
     products = load_products(cfg.products)
+    customer_kwargs = dict(cfg.customer_config)
+    if _uses_model(customer_registry, cfg.customer):
+        customer_kwargs = {"mode": cfg.customer_mode, **_llm_kwargs(cfg.customer_llm), **customer_kwargs}
+    agent_kwargs = {a: ({**_llm_kwargs(cfg.salesman_llm), **cfg.agent_config.get(a, {})}
+                        if _uses_model(agent_registry, a) else dict(cfg.agent_config.get(a, {})))
+                    for a in cfg.agents}
     specs = episode_specs(cfg.agents, personas, products, trials=cfg.trials, seed=cfg.seed, goal=cfg.goal,
-                          max_turns=cfg.max_turns, customer=cfg.customer, agent_kwargs=cfg.agent_config)
+                          max_turns=cfg.max_turns, customer=cfg.customer, agent_kwargs=agent_kwargs,
+                          customer_kwargs=customer_kwargs)
+    uses_llm = _uses_model(customer_registry, cfg.customer) or any(_uses_model(agent_registry, a) for a in cfg.agents)
+    if uses_llm and cfg.workers > 1:
+        raise ConfigError(f"workers: runs with LLMs use one process and --concurrency N; got workers={cfg.workers}")
     out = Path(cfg.out)
     if out.exists() and not out.is_dir():
         raise ConfigError(f"out: {out} exists and is not a directory")
@@ -94,13 +136,30 @@ def run_benchmark(
         raise ConfigError(f"out: {transcripts} does not match this run's episode order; cannot resume it")
     _write_atomic(out / "config.yaml", config_text)
     todo = specs[len(done_ids):]
+    models = _models(cfg) if todo else {}
+    for m in models.values():
+        if m is not None:
+            m.preflight()  # an unreachable server fails here, before anything is written
     start = time.perf_counter()
     with transcripts.open("a" if done_ids else "w", encoding="utf-8") as fh:
-        for i, line in enumerate(run_episodes(todo, workers=cfg.workers), len(done_ids) + 1):
+
+        def write(i: int, line: str) -> None:
             fh.write(line + "\n")
             fh.flush()
             if progress:
                 progress(i, len(specs))
+
+        if uses_llm or cfg.concurrency > 1:
+            async def consume() -> None:
+                i = len(done_ids)
+                async for line in arun_episodes(todo, concurrency=cfg.concurrency, models=models):
+                    i += 1
+                    write(i, line)
+
+            asyncio.run(consume())
+        else:
+            for i, line in enumerate(run_episodes(todo, workers=cfg.workers), len(done_ids) + 1):
+                write(i, line)
     elapsed = time.perf_counter() - start
     records = [json.loads(line) for line in transcripts.read_text(encoding="utf-8").splitlines()]
     rows = leaderboard(records, k=cfg.trials)
@@ -110,4 +169,7 @@ def run_benchmark(
                "episodes_per_s": round(len(todo) / elapsed, 2) if elapsed else 0.0,
                "turns_per_s": round(turns / elapsed, 1) if elapsed else 0.0}
     _write_atomic(out / "timings.json", json.dumps(timings, indent=2) + "\n")
-    return BenchmarkResult(out, rows, len(todo), timings)
+    llm_stats = _model_stats(models)
+    if llm_stats:
+        _write_atomic(out / "llm_stats.json", json.dumps(llm_stats, indent=2, sort_keys=True) + "\n")
+    return BenchmarkResult(out, rows, len(todo), timings, llm_stats)

@@ -8,27 +8,39 @@ seed does not depend on the agent: agents meet the same customers (common random
 
 from __future__ import annotations
 
+import asyncio
 import json
 import multiprocessing as mp
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from aisalesman.agents.base import make_agent
-from aisalesman.core.errors import AISalesmanError, ConfigError
+from aisalesman.agents.base import AgentTurn, make_agent
+from aisalesman.agents.base import agents as agent_registry
+from aisalesman.core.errors import AISalesmanError, ConfigError, LLMError
+from aisalesman.core.llm.base import ChatModel
 from aisalesman.core.persona import Persona
 from aisalesman.core.product import Product
 from aisalesman.core.scenario import Scenario
 from aisalesman.core.seeding import derive_seed
 from aisalesman.core.transcript import Transcript, transcript_to_json
 from aisalesman.core.types import Goal
+from aisalesman.customers.base import customers as customer_registry
 from aisalesman.customers.base import make_customer
 from aisalesman.envs.call import RewardConfig
 from aisalesman.envs.telesales import ScenarioPool, TeleSalesEnv
 
-__all__ = ["EpisodeSpec", "completed_episode_ids", "episode_specs", "run_episode", "run_episodes"]
+__all__ = [
+    "EpisodeSpec",
+    "arun_episode",
+    "arun_episodes",
+    "completed_episode_ids",
+    "episode_specs",
+    "run_episode",
+    "run_episodes",
+]
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,7 @@ class EpisodeSpec:
     customer: str = "persona"
     agent_kwargs: dict[str, Any] = field(default_factory=dict)
     rewards: RewardConfig = field(default_factory=RewardConfig)
+    customer_kwargs: dict[str, Any] = field(default_factory=dict)
 
     @property
     def episode_id(self) -> str:
@@ -73,6 +86,7 @@ def episode_specs(
     customer: str = "persona",
     agent_kwargs: dict[str, dict[str, Any]] | None = None,
     rewards: RewardConfig | None = None,
+    customer_kwargs: dict[str, Any] | None = None,
 ) -> list[EpisodeSpec]:
     """The benchmark's episodes in a fixed order: agent, product, persona, trial."""
     if not isinstance(trials, int) or trials < 1:
@@ -85,36 +99,77 @@ def episode_specs(
                 for trial in range(trials):
                     specs.append(EpisodeSpec(
                         len(specs), agent, persona, product, trial, seed, Goal(goal), max_turns, customer,
-                        dict(kwargs.get(agent, {})), rewards or RewardConfig(),
+                        dict(kwargs.get(agent, {})), rewards or RewardConfig(), dict(customer_kwargs or {}),
                     ))
     return specs
 
 
-def run_episode(spec: EpisodeSpec) -> Transcript:
-    """Play one call between the spec's agent and customer in ``aisalesman/telesales-v0``."""
+def _build(factory_name: str, registry_get, kwargs: dict[str, Any], model: ChatModel | None, make):
+    if getattr(registry_get(factory_name), "uses_chat_model", False):
+        kwargs = {**kwargs, "model": model}
+    return make(factory_name, **kwargs)
+
+
+def _setup(spec: EpisodeSpec, models: Mapping[str, ChatModel | None]):
     seeds = spec.seeds()
     scenario = Scenario(spec.persona, spec.product, spec.goal, spec.max_turns)
     env = TeleSalesEnv(ScenarioPool([spec.persona], [spec.product], goal=spec.goal, max_turns=spec.max_turns),
                        rewards=spec.rewards)
     env.reset(seed=seeds["env"], options={"scenario": scenario})
-    agent = make_agent(spec.agent, **spec.agent_kwargs)
-    customer = make_customer(spec.customer)
+    agent = _build(spec.agent, agent_registry.get, spec.agent_kwargs, models.get("salesman"), make_agent)
+    customer = _build(spec.customer, customer_registry.get, spec.customer_kwargs, models.get("customer"), make_customer)
     agent.reset(scenario.salesman_view(), seed=seeds["salesman"])
     customer.reset(scenario, seed=seeds["customer"])
+    return seeds, env, agent, customer
+
+
+def _salesman_moved(env: TeleSalesEnv, move: AgentTurn) -> None:
+    call = env.call
+    env.step(move.text)
+    if move.intent is not None or move.meta:
+        turn = call.turns[-1]
+        call.turns[-1] = replace(turn, intent=move.intent, meta={**turn.meta, **(move.meta or {})})
+
+
+def run_episode(spec: EpisodeSpec, models: Mapping[str, ChatModel | None] | None = None) -> Transcript:
+    """Play one call between the spec's agent and customer in ``aisalesman/telesales-v0``.
+
+    ``models`` holds the shared chat models (``customer``, ``salesman``) for components that
+    use one. A backend failure ends the call with the ``infra_error`` reason.
+    """
+    seeds, env, agent, customer = _setup(spec, models or {})
     call = env.call
     while not call.done:
-        if env.agent_selection == "salesman":
-            move = agent.act(env.salesman_observation())
-            env.step(move.text)
-            if move.intent is not None or move.meta:
-                turn = call.turns[-1]
-                call.turns[-1] = replace(turn, intent=move.intent, meta={**turn.meta, **(move.meta or {})})
-        else:
-            env.step(env.customer_action(customer))
-    return _transcript(spec, seeds, env)
+        try:
+            if env.agent_selection == "salesman":
+                _salesman_moved(env, agent.act(env.salesman_observation()))
+            else:
+                env.step_customer_reply(customer.respond(env.customer_observation()))
+        except LLMError as err:
+            call.end_with_infra_error(f"{env.agent_selection}: {err}")
+    return _transcript(spec, seeds, env, agent, customer)
 
 
-def _transcript(spec: EpisodeSpec, seeds: dict[str, int], env: TeleSalesEnv) -> Transcript:
+async def arun_episode(spec: EpisodeSpec, models: Mapping[str, ChatModel | None] | None = None) -> Transcript:
+    """:func:`run_episode` for an event loop: model calls are awaited, so many calls run at once."""
+    seeds, env, agent, customer = _setup(spec, models or {})
+    call = env.call
+    aact = getattr(agent, "aact", None)
+    arespond = getattr(customer, "arespond", None)
+    while not call.done:
+        try:
+            if env.agent_selection == "salesman":
+                obs = env.salesman_observation()
+                _salesman_moved(env, await aact(obs) if aact else agent.act(obs))
+            else:
+                obs = env.customer_observation()
+                env.step_customer_reply(await arespond(obs) if arespond else customer.respond(obs))
+        except LLMError as err:
+            call.end_with_infra_error(f"{env.agent_selection}: {err}")
+    return _transcript(spec, seeds, env, agent, customer)
+
+
+def _transcript(spec: EpisodeSpec, seeds: dict[str, int], env: TeleSalesEnv, agent: Any, customer: Any) -> Transcript:
     call = env.call
     salesman_turns = [t for t in call.turns if t.speaker == "salesman"]
     stats = {
@@ -123,6 +178,12 @@ def _transcript(spec: EpisodeSpec, seeds: dict[str, int], env: TeleSalesEnv) -> 
         "false_claims": sum(len(t.false_claims) for t in salesman_turns),
         "dnc_requested": call.dnc_requested,
     }
+    usage = {role: dict(obj.usage) for role, obj in (("salesman", agent), ("customer", customer))
+             if isinstance(getattr(obj, "usage", None), dict)}
+    if usage:
+        stats["llm"] = usage
+    if call.infra_detail:
+        stats["infra_error"] = call.infra_detail
     return Transcript(
         episode_id=spec.episode_id, agent=spec.agent, customer=spec.customer, persona_id=spec.persona.id,
         segment=str(spec.persona.segment), product=spec.product.key, goal=str(spec.goal), trial=spec.trial,
@@ -151,6 +212,54 @@ def run_episodes(specs: Sequence[EpisodeSpec], *, workers: int = 1) -> Iterator[
     chunk = max(1, min(16, len(specs) // (workers * 8)))
     with _mp_context().Pool(processes=min(workers, os.cpu_count() or workers)) as pool:
         yield from pool.imap(_run_to_json, specs, chunksize=chunk)
+
+
+async def arun_episodes(specs: Sequence[EpisodeSpec], *, concurrency: int = 1,
+                        models: Mapping[str, ChatModel | None] | None = None) -> AsyncIterator[str]:
+    """Yield each episode's JSON line in ``specs`` order, with ``concurrency`` calls in flight.
+
+    Calls are not stepped in lock-step rounds: each one proceeds as soon as its own model
+    answer arrives, so a slow request holds up only its own call. The model calls that
+    are waiting at the same moment reach the backend together (one batch for local
+    transformers, concurrent requests for HTTP). Finished calls are buffered until every
+    earlier one is out, so the output order never depends on timing.
+    """
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise ConfigError(f"concurrency must be a positive integer, got {concurrency!r}")
+    todo = iter(enumerate(specs))
+    running: set[asyncio.Task] = set()
+    ready: dict[int, str] = {}
+    next_out = 0
+
+    async def one(i: int, spec: EpisodeSpec) -> tuple[int, str]:
+        return i, transcript_to_json(await arun_episode(spec, models))
+
+    def launch() -> bool:
+        item = next(todo, None)
+        if item is None:
+            return False
+        running.add(asyncio.ensure_future(one(*item)))
+        return True
+
+    for _ in range(concurrency):
+        if not launch():
+            break
+    try:
+        while running:
+            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                running.discard(task)
+                i, line = task.result()
+                ready[i] = line
+                launch()
+            while next_out in ready:
+                yield ready.pop(next_out)
+                next_out += 1
+    finally:
+        for task in running:
+            task.cancel()
+        if running:
+            await asyncio.gather(*running, return_exceptions=True)
 
 
 def completed_episode_ids(path: Path) -> list[str]:

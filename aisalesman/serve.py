@@ -1,0 +1,228 @@
+"""``aisalesman serve``: simulated customers behind an OpenAI-compatible chat API.
+
+Other training frameworks (verl, TRL, tau2-style harnesses) reach our customers with any
+OpenAI client. Each persona is a model, ``customer/<persona_id>`` (with the server's
+default product) or ``customer/<persona_id>@<product>``. The salesman's side of the call
+comes in as ``user`` messages, the customer's earlier replies as ``assistant`` messages
+(system messages are ignored); the reply is the customer's next utterance.
+
+The server keeps no session state: every request replays the call from its first turn
+with the same seed (the request's ``seed``, or one derived from the server seed, persona
+and product), so the customer's hidden state is rebuilt exactly. The rules are those of
+the environment (:class:`~aisalesman.envs.call.SalesCall`), and the response carries them
+in an extra top-level field ``aisalesman``::
+
+    {"decision": "continue" | "accept" | "reject" | "hang_up" | "do_not_call" | null,
+     "act": customer act, "objection": objection type or null, "turn": index of the reply,
+     "done": bool, "termination_reason": str or null, "outcome": str or null,
+     "reward_components": {...salesman reward so far...}, "history_mismatch": bool}
+
+``decision`` is null when the call ended on the salesman's last turn (a goodbye, or a
+do-not-call violation); ``history_mismatch`` is true when the client's ``assistant``
+messages differ from the replies the customer gave under this seed.
+"""
+
+
+import hashlib
+import hmac
+import os
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from aisalesman.core.errors import ConfigError, InvalidActionError
+from aisalesman.core.persona import Persona
+from aisalesman.core.product import Product
+from aisalesman.core.scenario import Scenario
+from aisalesman.core.seeding import derive_seed
+from aisalesman.core.types import Goal, Role
+from aisalesman.customers.base import CustomerObservation, make_customer
+from aisalesman.envs.call import SalesCall
+
+__all__ = ["create_app", "serve"]
+
+
+class _APIError(Exception):
+    def __init__(self, status: int, message: str, code: str, kind: str = "invalid_request_error") -> None:
+        super().__init__(message)
+        self.status, self.message, self.code, self.kind = status, message, code, kind
+
+
+def _decision_of(call: SalesCall) -> str | None:
+    turn = call.turns[-1]
+    if "decision" in turn.meta:
+        return turn.meta["decision"]
+    for act, decision in (("request_dnc", "do_not_call"), ("hang_up", "hang_up"), ("accept", "accept"),
+                          ("reject", "reject")):
+        if act in turn.acts:
+            return decision
+    return "continue"
+
+
+class CustomerService:
+    """The logic behind the endpoints, usable without HTTP (and tested that way too)."""
+
+    def __init__(self, personas: Sequence[Persona], products: Sequence[Product], *, default_product: str | None = None,
+                 customer: str = "persona", seed: int = 0, goal: str = "sale", max_turns: int = 40) -> None:
+        if not personas or not products:
+            raise ConfigError("serve needs at least one persona and one product")
+        self.personas = {p.id: p for p in personas}
+        self.products = {p.key: p for p in products}
+        self.default_product = default_product or products[0].key
+        if self.default_product not in self.products:
+            raise ConfigError(f"default product {self.default_product!r} is not among {sorted(self.products)}")
+        make_customer(customer)  # fail at start-up on an unknown or unusable customer
+        self.customer = customer
+        self.seed = seed
+        self.goal = Goal(goal)
+        self.max_turns = max_turns
+
+    def model_ids(self) -> list[str]:
+        return [f"customer/{pid}" for pid in self.personas]
+
+    def _scenario(self, model: str) -> Scenario:
+        if not model.startswith("customer/"):
+            raise _APIError(404, f"model {model!r} is not a customer; use customer/<persona_id>[@<product>]",
+                            "model_not_found")
+        pid, _, product = model[len("customer/"):].partition("@")
+        product = product or self.default_product
+        if pid not in self.personas:
+            raise _APIError(404, f"unknown persona {pid!r} in model {model!r}", "model_not_found")
+        if product not in self.products:
+            raise _APIError(404, f"unknown product {product!r} in model {model!r} (known: {', '.join(sorted(self.products))})",
+                            "model_not_found")
+        return Scenario(self.personas[pid], self.products[product], self.goal, self.max_turns)
+
+    def reply(self, model: str, messages: Sequence[dict[str, Any]], seed: int | None = None) -> dict[str, Any]:
+        """The customer's next utterance and the call's state, for one chat request."""
+        scenario = self._scenario(model)
+        talk = [m for m in messages if m.get("role") != "system"]
+        for i, m in enumerate(talk):
+            want = "user" if i % 2 == 0 else "assistant"
+            if m.get("role") != want or not isinstance(m.get("content"), str):
+                raise _APIError(400, f"messages must alternate user (salesman) and assistant (customer) turns, "
+                                     f"starting and ending with user; message {i} is {m.get('role')!r}", "invalid_messages")
+        if not talk or len(talk) % 2 == 0:
+            raise _APIError(400, "the last message must be the salesman's (role user)", "invalid_messages")
+        if seed is None:
+            seed = derive_seed(self.seed, scenario.persona.id, scenario.product.key)
+        customer = make_customer(self.customer)
+        customer.reset(scenario, seed=seed)
+        call = SalesCall(scenario)
+        mismatch = False
+        reply = None
+        for i, m in enumerate(talk):
+            if i % 2 == 1:
+                mismatch |= m["content"] != call.turns[-1].text
+                continue
+            if call.done:
+                raise _APIError(400, f"the call already ended at turn {len(call.turns) - 1} ({call.reason}); "
+                                     "start a new conversation", "call_ended")
+            try:
+                call.speak(Role.SALESMAN, m["content"])
+            except InvalidActionError as err:
+                raise _APIError(400, f"message {i}: {err}", "invalid_utterance") from err
+            if call.done:
+                reply = None
+                continue
+            reply = customer.respond(CustomerObservation(scenario, tuple(call.turns)))
+            call.speak(Role.CUSTOMER, reply.text, decision=reply.decision, meta=reply.meta)
+        last_is_customer = reply is not None and call.turns[-1].speaker == Role.CUSTOMER
+        turn = call.turns[-1]
+        return {
+            "content": turn.text if last_is_customer else "",
+            "aisalesman": {
+                "decision": _decision_of(call) if last_is_customer else None,
+                "act": str(reply.act) if last_is_customer else None,
+                "objection": str(turn.objection) if last_is_customer and turn.objection else None,
+                "turn": turn.index,
+                "done": call.done,
+                "termination_reason": str(call.reason) if call.done else None,
+                "outcome": str(call.outcome) if call.done else None,
+                "reward_components": {k: round(v, 6) for k, v in call.components.items()},
+                "history_mismatch": mismatch,
+                "seed": seed,
+            },
+        }
+
+
+def create_app(service: CustomerService, *, api_key: str | None = None):
+    """The FastAPI application; ``api_key`` set means every request needs ``Authorization: Bearer <key>``."""
+    from fastapi import FastAPI, Request
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+    from pydantic import BaseModel, ConfigDict
+
+    class ChatMessage(BaseModel):
+        model_config = ConfigDict(extra="allow")
+        role: str
+        content: str | None = None
+
+    class ChatBody(BaseModel):
+        model_config = ConfigDict(extra="allow")  # temperature, max_tokens, ... are accepted and ignored
+        model: str
+        messages: list[ChatMessage]
+        seed: int | None = None
+
+    app = FastAPI(title="AI-Salesman customers", version="1")
+
+    def error(status: int, message: str, code: str, kind: str = "invalid_request_error") -> JSONResponse:
+        return JSONResponse({"error": {"message": message, "type": kind, "code": code, "param": None}}, status_code=status)
+
+    @app.exception_handler(_APIError)
+    async def _api_error(_request: Request, err: _APIError):
+        return error(err.status, err.message, err.code, err.kind)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, err: RequestValidationError):
+        first = err.errors()[0] if err.errors() else {"loc": (), "msg": "invalid request"}
+        where = ".".join(str(x) for x in first.get("loc", ()) if x != "body")
+        return error(400, f"{where}: {first.get('msg')}" if where else str(first.get("msg")), "invalid_request")
+
+    @app.middleware("http")
+    async def _auth(request: Request, call_next):
+        if api_key is not None:
+            header = request.headers.get("authorization", "")
+            token = header[7:] if header.lower().startswith("bearer ") else ""
+            if not hmac.compare_digest(token.encode(), api_key.encode()):
+                return error(401, "missing or wrong bearer token", "invalid_api_key", "authentication_error")
+        return await call_next(request)
+
+    @app.get("/v1/models")
+    async def models():
+        return {"object": "list", "data": [{"id": m, "object": "model", "created": 0, "owned_by": "aisalesman"}
+                                           for m in service.model_ids()]}
+
+    @app.post("/v1/chat/completions")
+    async def chat(body: ChatBody):
+        messages = [{"role": m.role, "content": m.content} for m in body.messages]
+        result = service.reply(body.model, messages, body.seed)
+        digest = hashlib.blake2b(repr((body.model, messages, result["aisalesman"]["seed"])).encode(), digest_size=12)
+        text = result["content"]
+        prompt_words = sum(len((m["content"] or "").split()) for m in messages)
+        return {
+            "id": f"chatcmpl-{digest.hexdigest()}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body.model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop",
+                         "logprobs": None}],
+            "usage": {"prompt_tokens": prompt_words, "completion_tokens": len(text.split()),
+                      "total_tokens": prompt_words + len(text.split())},
+            "aisalesman": result["aisalesman"],
+        }
+
+    return app
+
+
+def serve(service: CustomerService, *, host: str = "127.0.0.1", port: int = 8089, api_key_env: str | None = None,
+          log_level: str = "warning") -> None:
+    """Run the server until interrupted."""
+    import uvicorn
+
+    api_key = None
+    if api_key_env:
+        api_key = os.environ.get(api_key_env)
+        if not api_key:
+            raise ConfigError(f"api_key_env: environment variable {api_key_env} is not set or empty")
+    uvicorn.run(create_app(service, api_key=api_key), host=host, port=port, log_level=log_level)

@@ -1,0 +1,93 @@
+"""A local OpenAI-compatible stub server with a fixed delay and injected faults.
+
+Its answers come from a responder (by default
+:func:`aisalesman.core.llm.scripted.default_responder`, which plays a customer when asked
+for the customer's JSON decision). ``faults`` makes some requests fail on purpose:
+
+``500``         HTTP 500
+``429``         HTTP 429 with ``Retry-After``
+``hang``        no answer for ``hang_s`` seconds (past the client's timeout)
+``malformed``   a 200 whose body is not JSON
+``empty``       a 200 with no choices
+``truncated``   the answer cut in half, ``finish_reason: length``
+
+Which requests fail is drawn from a generator seeded by ``seed`` and the request's
+number, with probability ``fault_rate``. Counters in ``stats`` say what was served.
+"""
+
+
+import asyncio
+import random
+import threading
+from collections import Counter
+from collections.abc import Callable, Sequence
+
+from aisalesman.core.llm.base import ChatRequest, SamplingParams
+from aisalesman.core.llm.scripted import default_responder
+
+__all__ = ["FAULTS", "StubState", "stub_openai_app"]
+
+FAULTS = ("500", "429", "hang", "malformed", "empty", "truncated")
+
+
+class StubState:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.requests = 0
+        self.served: Counter = Counter()
+
+
+def stub_openai_app(*, responder: Callable[[ChatRequest], str] = default_responder, delay: float = 0.0,
+                    faults: Sequence[str] = (), fault_rate: float = 0.0, seed: int = 0, hang_s: float = 30.0,
+                    retry_after: float = 0.05, model: str = "stub", state: StubState | None = None):
+    """A FastAPI app answering ``/v1/chat/completions`` and ``/v1/models`` (see module docstring)."""
+    from fastapi import FastAPI, Request
+    from fastapi.responses import JSONResponse, Response
+
+    unknown = sorted(set(faults) - set(FAULTS))
+    if unknown:
+        raise ValueError(f"unknown faults {unknown}; known: {FAULTS}")
+    st = state or StubState()
+    app = FastAPI()
+    app.state.stub = st
+
+    @app.get("/v1/models")
+    async def models():
+        return {"object": "list", "data": [{"id": model, "object": "model", "created": 0, "owned_by": "stub"}]}
+
+    @app.post("/v1/chat/completions")
+    async def chat(request: Request):
+        body = await request.json()
+        with st.lock:
+            st.requests += 1
+            n = st.requests
+        rng = random.Random(seed * 1_000_003 + n)
+        fault = rng.choice(list(faults)) if faults and rng.random() < fault_rate else None
+        if delay:
+            await asyncio.sleep(delay)
+        with st.lock:
+            st.served[fault or "ok"] += 1
+        if fault == "500":
+            return JSONResponse({"error": {"message": "injected failure", "type": "server_error"}}, status_code=500)
+        if fault == "429":
+            return JSONResponse({"error": {"message": "slow down", "type": "rate_limit"}}, status_code=429,
+                                headers={"retry-after": str(retry_after)})
+        if fault == "hang":
+            await asyncio.sleep(hang_s)
+        if fault == "malformed":
+            return Response(b'{"id": "x", "choices": [{"message": ', media_type="application/json")
+        msgs = tuple({"role": m["role"], "content": m.get("content") or ""} for m in body["messages"])
+        params = SamplingParams(max_tokens=int(body.get("max_tokens") or 256), seed=body.get("seed"))
+        text = responder(ChatRequest(msgs, params))
+        finish = "stop"
+        if fault == "truncated":
+            text, finish = text[: len(text) // 2], "length"
+        choices = [] if fault == "empty" else [
+            {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}]
+        prompt = sum(len(m["content"].split()) for m in msgs)
+        return {"id": f"stub-{n}", "object": "chat.completion", "created": 0, "model": body.get("model", model),
+                "choices": choices,
+                "usage": {"prompt_tokens": prompt, "completion_tokens": len(text.split()),
+                          "total_tokens": prompt + len(text.split())}}
+
+    return app
