@@ -4,20 +4,33 @@ import pytest
 
 from aisalesman.agents import agents, make_agent
 from aisalesman.core.errors import ConfigError, UnknownNameError
+from aisalesman.core.llm.scripted import ScriptedChatModel
 from aisalesman.core.types import SalesAct
 from aisalesman.data import load_product
 from aisalesman.evaluation.runner import EpisodeSpec, run_episode
 
 
+def _models():
+    return {"salesman": ScriptedChatModel()}
+
+
+def _make(name):
+    """Agents that talk to an LLM get the deterministic scripted backend."""
+    if getattr(agents.get(name), "uses_chat_model", False):
+        return make_agent(name, model=ScriptedChatModel())
+    return make_agent(name)
+
+
 def _episodes(agent, personas, product, seed=0, trials=1, **kw):
-    return [run_episode(EpisodeSpec(0, agent, p, product, t, seed, agent_kwargs=kw)) for p in personas for t in range(trials)]
+    return [run_episode(EpisodeSpec(0, agent, p, product, t, seed, agent_kwargs=kw), _models())
+            for p in personas for t in range(trials)]
 
 
 @pytest.mark.parametrize("name", agents.names())
 def test_every_registered_agent_is_deterministic_and_well_formed(name, test_personas, product):
     from aisalesman.agents import SalesAgent
 
-    assert isinstance(make_agent(name), SalesAgent)
+    assert isinstance(_make(name), SalesAgent)
     first = _episodes(name, test_personas[:10], product, seed=3)
     again = _episodes(name, test_personas[:10], product, seed=3)
     assert [t.turns for t in first] == [t.turns for t in again]
@@ -35,7 +48,7 @@ def test_reset_clears_state(name, test_personas, product):
     from aisalesman.customers import make_customer
     from aisalesman.envs import make_env
 
-    agent = make_agent(name)
+    agent = _make(name)
     env = make_env("aisalesman/telesales-v0")
 
     def play(persona):
