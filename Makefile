@@ -26,6 +26,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/env_throughput.py
+	$(PY) benchmarks/llm_throughput.py
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info

@@ -7,6 +7,7 @@ User errors (a bad file, an unknown name, an invalid value) print one line,
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -31,6 +32,28 @@ _OVERRIDES = typer.Argument(None, help="config overrides as key=value (e.g. agen
                             show_default=False)
 
 
+_CUSTOMER_MODE = typer.Option(None, help="LLM customer: free or anchored [default: anchored]")
+_CUSTOMER_BACKEND = typer.Option(None, help="LLM customer backend: openai, transformers, scripted")
+_CUSTOMER_MODEL = typer.Option(None, help="LLM customer model name, path or hub id")
+_CUSTOMER_BASE_URL = typer.Option(None, help="LLM customer server URL (OpenAI-compatible)")
+_SALESMAN_BACKEND = typer.Option(None, help="LLM salesman (agent 'llm') backend")
+_SALESMAN_MODEL = typer.Option(None, help="LLM salesman model name, path or hub id")
+_SALESMAN_BASE_URL = typer.Option(None, help="LLM salesman server URL (OpenAI-compatible)")
+
+
+def _llm_values(customer_backend, customer_model, customer_base_url, salesman_backend, salesman_model,
+                salesman_base_url, cache=None, cache_mode=None) -> dict:
+    """Nested ``customer_llm`` / ``salesman_llm`` config values from the command-line flags."""
+    values = {}
+    for role, backend, model, url in (("customer", customer_backend, customer_model, customer_base_url),
+                                      ("salesman", salesman_backend, salesman_model, salesman_base_url)):
+        llm = {k: v for k, v in {"backend": backend, "model": model, "base_url": url, "cache": cache,
+                                 "cache_mode": cache_mode}.items() if v is not None}
+        if llm:
+            values[f"{role}_llm"] = llm
+    return values
+
+
 @app.command()
 def benchmark(
     overrides: Optional[list[str]] = _OVERRIDES,
@@ -46,13 +69,13 @@ def benchmark(
     max_turns: Optional[int] = typer.Option(None, help="utterances before truncation [default: 40]"),
     customer: Optional[str] = typer.Option(None, help="registered customer: persona, llm, ... [default: persona]"),
     concurrency: Optional[int] = typer.Option(None, help="calls in flight at once (LLM runs) [default: 1]"),
-    customer_mode: Optional[str] = typer.Option(None, help="LLM customer: free or anchored [default: anchored]"),
-    customer_backend: Optional[str] = typer.Option(None, help="LLM customer backend: openai, transformers, scripted"),
-    customer_model: Optional[str] = typer.Option(None, help="LLM customer model name, path or hub id"),
-    customer_base_url: Optional[str] = typer.Option(None, help="LLM customer server URL (OpenAI-compatible)"),
-    salesman_backend: Optional[str] = typer.Option(None, help="LLM salesman (agent 'llm') backend"),
-    salesman_model: Optional[str] = typer.Option(None, help="LLM salesman model name, path or hub id"),
-    salesman_base_url: Optional[str] = typer.Option(None, help="LLM salesman server URL (OpenAI-compatible)"),
+    customer_mode: Optional[str] = _CUSTOMER_MODE,
+    customer_backend: Optional[str] = _CUSTOMER_BACKEND,
+    customer_model: Optional[str] = _CUSTOMER_MODEL,
+    customer_base_url: Optional[str] = _CUSTOMER_BASE_URL,
+    salesman_backend: Optional[str] = _SALESMAN_BACKEND,
+    salesman_model: Optional[str] = _SALESMAN_MODEL,
+    salesman_base_url: Optional[str] = _SALESMAN_BASE_URL,
     llm_cache: Optional[str] = typer.Option(None, help="completion cache file for every LLM (opt-in)"),
     cache_mode: Optional[str] = typer.Option(None, help="read_write, or replay (answers only from the cache)"),
     resume: bool = typer.Option(False, "--resume", help="continue the run already in --out"),
@@ -62,17 +85,13 @@ def benchmark(
     """Run every agent against every persona and product, and print the leaderboard."""
     from aisalesman.core.config import BenchmarkConfig, load_config
     from aisalesman.evaluation.benchmark import run_benchmark
-    from aisalesman.evaluation.report import leaderboard_table, segment_table
+    from aisalesman.evaluation.report import fidelity_table, leaderboard_table, segment_table
 
     values = {"personas": personas, "products": products, "trials": trials, "seed": seed, "workers": workers,
               "out": out_dir, "goal": goal, "max_turns": max_turns, "customer": customer,
               "concurrency": concurrency, "customer_mode": customer_mode}
-    for role, backend, model, url in (("customer", customer_backend, customer_model, customer_base_url),
-                                      ("salesman", salesman_backend, salesman_model, salesman_base_url)):
-        llm = {k: v for k, v in {"backend": backend, "model": model, "base_url": url, "cache": llm_cache,
-                                 "cache_mode": cache_mode}.items() if v is not None}
-        if llm:
-            values[f"{role}_llm"] = llm
+    values.update(_llm_values(customer_backend, customer_model, customer_base_url, salesman_backend, salesman_model,
+                              salesman_base_url, llm_cache, cache_mode))
     if agents is not None:
         values["agents"] = [a.strip() for a in agents.split(",") if a.strip()]
     cfg = load_config(BenchmarkConfig, path=config, overrides=overrides, values=values)
@@ -83,6 +102,7 @@ def benchmark(
                                progress=lambda done, total: bar.update(task, completed=done, total=total))
     out.print(leaderboard_table(result.rows))
     out.print(segment_table(result.rows))
+    out.print(fidelity_table(result.rows))
     for role, st in result.llm_stats.items():
         out.print(f"{role} model {st['model']}: {st['calls']} calls, {st['retries']} retries, {st['failures']} failures, "
                   f"{st['cache_hits']} cache hits, {st['prompt_tokens']}+{st['completion_tokens']} tokens")
@@ -113,6 +133,13 @@ def simulate(
     goal: str = typer.Option("sale", help="sale or appointment"),
     max_turns: int = typer.Option(40, help="utterances before truncation"),
     as_json: bool = typer.Option(False, "--json", help="print the transcript as one JSON line"),
+    customer_mode: Optional[str] = _CUSTOMER_MODE,
+    customer_backend: Optional[str] = _CUSTOMER_BACKEND,
+    customer_model: Optional[str] = _CUSTOMER_MODEL,
+    customer_base_url: Optional[str] = _CUSTOMER_BASE_URL,
+    salesman_backend: Optional[str] = _SALESMAN_BACKEND,
+    salesman_model: Optional[str] = _SALESMAN_MODEL,
+    salesman_base_url: Optional[str] = _SALESMAN_BASE_URL,
 ) -> None:
     """Play one call and print it, coloured by speaker."""
     from aisalesman.agents.base import agents as agent_registry
@@ -130,7 +157,18 @@ def simulate(
     p = _find_persona(persona, personas)
     prod = load_product(product)
     Scenario(p, prod, Goal(goal), max_turns)  # validates the limits
-    transcript = run_episode(EpisodeSpec(0, agent, p, prod, 0, seed, Goal(goal), max_turns, customer))
+    from aisalesman.core.config import BenchmarkConfig, load_config
+    from aisalesman.evaluation.benchmark import episode_settings
+
+    cfg = load_config(BenchmarkConfig, values={"agents": [agent], "customer": customer, "customer_mode": customer_mode,
+                                               **_llm_values(customer_backend, customer_model, customer_base_url,
+                                                             salesman_backend, salesman_model, salesman_base_url)})
+    agent_kwargs, customer_kwargs, models = episode_settings(cfg)
+    for m in models.values():
+        if m is not None:
+            m.preflight()
+    transcript = run_episode(EpisodeSpec(0, agent, p, prod, 0, seed, Goal(goal), max_turns, customer,
+                                         agent_kwargs[agent], customer_kwargs=customer_kwargs), models)
     if as_json:
         out.print(transcript_to_json(transcript), markup=False, highlight=False, soft_wrap=True)
         return
@@ -176,7 +214,7 @@ def report(
     import json
 
     from aisalesman.core.errors import ConfigError, DataFileError
-    from aisalesman.evaluation.report import leaderboard_markdown, leaderboard_table, segment_table
+    from aisalesman.evaluation.report import fidelity_table, leaderboard_markdown, leaderboard_table, segment_table
 
     if fmt not in ("table", "markdown", "json"):
         raise ConfigError(f"--format: must be table, markdown or json, got {fmt!r}")
@@ -194,6 +232,7 @@ def report(
     else:
         out.print(leaderboard_table(rows))
         out.print(segment_table(rows))
+        out.print(fidelity_table(rows))
 
 
 @app.command()
@@ -221,6 +260,8 @@ def serve(
         raise ConfigError(f"port: must be in 0..65535, got {port}")
     if max_turns < 2:
         raise ConfigError(f"max_turns: must be >= 2, got {max_turns}")
+    if api_key_env and not os.environ.get(api_key_env):
+        raise ConfigError(f"api_key_env: environment variable {api_key_env} is not set or empty")
     service = CustomerService(load_personas(personas), load_products(products), default_product=default_product,
                               seed=seed, goal=goal, max_turns=max_turns)
     err.print(f"serving {len(service.personas)} customers (customer/<persona_id>) on http://{host}:{port}/v1"
@@ -233,11 +274,12 @@ def list_components() -> None:
     """List registered environments, agents, customers, products and persona splits."""
     import aisalesman.envs  # noqa: F401  (registers the envs)
     from aisalesman.agents.base import agents as agent_registry
+    from aisalesman.core.llm import chat_models
     from aisalesman.customers.base import customers as customer_registry
     from aisalesman.data import PERSONA_SPLITS, builtin_product_names
     from aisalesman.envs.registry import envs
 
-    for title, names in (("envs", envs.names()), ("agents", agent_registry.names()),
+    for title, names in (("envs", envs.names()), ("agents", agent_registry.names()), ("LLM backends", chat_models.names()),
                          ("customers", customer_registry.names()), ("products", builtin_product_names()),
                          ("persona splits", list(PERSONA_SPLITS))):
         out.print(f"[bold]{title}:[/] {', '.join(names)}")

@@ -37,3 +37,28 @@ def persona(test_personas):
 @pytest.fixture
 def scenario(persona, product):
     return Scenario(persona, product)
+
+
+@pytest.fixture(scope="session")
+def tiny_lm_path(tmp_path_factory):
+    """A tiny randomly-initialised Llama model and tokenizer, written once per session."""
+    from aisalesman.testing.tiny_lm import build_tiny_lm
+
+    return build_tiny_lm(tmp_path_factory.mktemp("tiny-lm"))
+
+
+@pytest.fixture
+def stub_server():
+    """Start a stub OpenAI-compatible server: ``with stub_server(**options) as (url, state)``."""
+    import contextlib
+
+    from aisalesman.testing.openai_stub import StubState, stub_openai_app
+    from aisalesman.testing.servers import running_server
+
+    @contextlib.contextmanager
+    def start(**options):
+        state = StubState()
+        with running_server(stub_openai_app(state=state, **options)) as url:
+            yield f"{url}/v1", state
+
+    return start

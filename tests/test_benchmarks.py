@@ -21,3 +21,17 @@ def test_env_throughput_script_reports_its_json_line():
     assert set(report) == {"ours_turns_per_s", "reference_turns_per_s", "ratio"}
     assert report["ours_turns_per_s"] > 0 and report["reference_turns_per_s"] > 0
     assert abs(report["ratio"] - report["ours_turns_per_s"] / report["reference_turns_per_s"]) < 1e-3
+
+
+def test_llm_throughput_script_reports_its_json_line():
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "llm_throughput.py"), "--dialogues", "4",
+                             "--http-dialogues", "32", "--max-tokens", "8", "--delay", "0.01", "--max-turns", "6"],
+                            capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert set(report) == {"transformers_batch1_dialogues_per_s", "transformers_batch16_dialogues_per_s",
+                           "http_concurrency1_dialogues_per_s", "http_concurrency32_dialogues_per_s",
+                           "batching_speedup", "concurrency_speedup"}
+    assert all(v > 0 for v in report.values())
+    assert abs(report["concurrency_speedup"] - report["http_concurrency32_dialogues_per_s"]
+               / report["http_concurrency1_dialogues_per_s"]) < 0.01

@@ -28,7 +28,7 @@ def assert_user_error(result, *needles):
 def test_help_lists_the_commands():
     result = cli("--help")
     assert result.returncode == 0
-    for command in ("benchmark", "simulate", "personas", "list"):
+    for command in ("benchmark", "simulate", "personas", "list", "serve"):
         assert command in result.stdout
 
 
@@ -79,6 +79,21 @@ def test_overrides_and_config_files(tmp_path):
         (["simulate", "--persona", "test-9999"], ["unknown persona 'test-9999'"]),
         (["simulate", "--agent", "randm"], ["did you mean 'random'"]),
         (["personas", "generate", "--n", "0", "--out", "x.jsonl"], ["n must be a positive integer"]),
+        (["benchmark", "--customer", "llm", "--customer-mode", "wild"], ["customer_mode", "wild"]),
+        (["benchmark", "--customer", "llm", "--customer-backend", "opnai"], ["unknown LLM backend 'opnai'",
+                                                                            "did you mean 'openai'"]),
+        (["benchmark", "--customer", "llm"], ["needs a model name"]),
+        (["benchmark", "--customer", "llm", "--customer-backend", "openai", "--customer-model", "m",
+          "--customer-base-url", "http://127.0.0.1:9/v1"], ["http://127.0.0.1:9/v1", "cannot connect"]),
+        (["benchmark", "--customer", "llm", "--customer-backend", "scripted", "--workers", "2"], ["workers"]),
+        (["benchmark", "--customer", "llm", "--customer-backend", "transformers", "--customer-model", "no/such-model"],
+         ["cannot load transformers model 'no/such-model'"]),
+        (["benchmark", "--customer", "llm", "--customer-backend", "scripted", "--llm-cache", "none.jsonl",
+          "--cache-mode", "replay"], ["none.jsonl", "no such cache file"]),
+        (["benchmark", "--agents", "llm"], ["needs a model name"]),
+        (["simulate", "--agent", "llm", "--salesman-backend", "openai", "--salesman-model", "m",
+          "--salesman-base-url", "http://127.0.0.1:9/v1"], ["cannot connect"]),
+        (["benchmark", "customer_llm.temperature=9"], ["temperature"]),
     ],
 )
 def test_user_errors_are_one_line_with_status_2(tmp_path, args, needles):
@@ -124,3 +139,22 @@ def test_transcripts_are_byte_identical_across_processes_and_hash_seeds():
     assert len(outputs) == 1
     record = json.loads(outputs.pop())
     assert record["persona_id"] == "dev-0042" and record["seeds"]["run"] == 9
+
+
+def test_llm_benchmark_from_the_command_line_replays_from_its_cache(tmp_path):
+    flags = ["benchmark", "--agents", "scripted", "--customer", "llm", "--customer-backend", "scripted",
+             "--customer-mode", "free", "--concurrency", "8", "--trials", "1", "--personas", "dev", "--quiet",
+             "--llm-cache", str(tmp_path / "cache.jsonl")]
+    first = cli(*flags, "--out", str(tmp_path / "a"))
+    assert first.returncode == 0, first.stderr
+    assert "customer model scripted:" in first.stdout and "Customer fidelity" in first.stdout
+    again = cli(*flags, "--cache-mode", "replay", "--out", str(tmp_path / "b"))
+    assert again.returncode == 0, again.stderr
+    assert (tmp_path / "a" / "transcripts.jsonl").read_bytes() == (tmp_path / "b" / "transcripts.jsonl").read_bytes()
+    stats = json.loads((tmp_path / "b" / "llm_stats.json").read_text())["customer"]
+    assert stats["calls"] == 0 and stats["cache_hits"] > 0 and stats["cache_misses"] == 0
+
+
+def test_list_shows_llm_backends():
+    result = cli("list")
+    assert result.returncode == 0 and "LLM backends:" in result.stdout and "transformers" in result.stdout

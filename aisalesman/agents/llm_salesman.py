@@ -9,13 +9,11 @@ with the infrastructure-error reason.
 
 from __future__ import annotations
 
-import asyncio
 import re
-from typing import Any
 
 from aisalesman.agents.base import AgentTurn, SalesObservation
 from aisalesman.core.errors import ConfigError, LLMError
-from aisalesman.core.llm.base import ChatModel, ChatRequest, SamplingParams
+from aisalesman.core.llm.base import ChatModel, ChatRequest, SamplingParams, run_sync
 from aisalesman.core.product import Product
 from aisalesman.core.prompts import PromptSet
 from aisalesman.core.scenario import SalesmanView
@@ -122,12 +120,4 @@ class LLMSalesman:
         raise SalesmanOutputError(f"salesman model {self.model.name!r} gave no usable text in {self.max_attempts} attempts")
 
     def act(self, observation: SalesObservation) -> AgentTurn:
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            pass
-        else:
-            raise RuntimeError("LLMSalesman.act is synchronous; inside an event loop await aact instead")
-        runner: Any = getattr(self.model, "_sync", None)
-        coro = self.aact(observation)
-        return runner(coro) if runner is not None else asyncio.run(coro)
+        return run_sync(self.model, self.aact(observation))

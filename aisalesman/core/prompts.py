@@ -17,7 +17,6 @@ from aisalesman.core.errors import DataFileError
 __all__ = ["PromptSet"]
 
 
-@lru_cache(maxsize=64)
 def _read(package: str, name: str, override_dir: str | None) -> tuple[str, str]:
     if override_dir is not None:
         path = Path(override_dir) / name
@@ -26,6 +25,11 @@ def _read(package: str, name: str, override_dir: str | None) -> tuple[str, str]:
                 return str(path), path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as err:
                 raise DataFileError(path, f"cannot read prompt template ({err})") from err
+    return _shipped(package, name)
+
+
+@lru_cache(maxsize=64)
+def _shipped(package: str, name: str) -> tuple[str, str]:
     res = resources.files(package).joinpath("prompts", name)
     if not res.is_file():
         raise DataFileError(f"{package}/prompts/{name}", "no such prompt template")
@@ -40,9 +44,12 @@ class PromptSet:
         self.prompt_dir = str(prompt_dir) if prompt_dir is not None else None
         if self.prompt_dir is not None and not Path(self.prompt_dir).is_dir():
             raise DataFileError(self.prompt_dir, "prompt_dir is not a directory")
+        self._loaded: dict[str, tuple[str, str]] = {}  # user files are read once per instance
 
     def render(self, template: str, /, **values: object) -> str:
-        where, text = _read(self.package, template, self.prompt_dir)
+        if template not in self._loaded:
+            self._loaded[template] = _read(self.package, template, self.prompt_dir)
+        where, text = self._loaded[template]
         try:
             return string.Template(text).substitute({k: str(v) for k, v in values.items()})
         except KeyError as err:

@@ -24,7 +24,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from aisalesman.core.errors import ConfigError, LLMError
-from aisalesman.core.llm.base import ChatModel, ChatRequest, Completion, SamplingParams
+from aisalesman.core.llm.base import ChatModel, ChatRequest, Completion, SamplingParams, run_sync
 from aisalesman.core.prompts import PromptSet
 from aisalesman.core.scenario import Scenario
 from aisalesman.core.seeding import derive_seed
@@ -256,14 +256,4 @@ class LLMCustomer:
         raise CustomerOutputError(f"customer output unusable after {self.max_repairs + 1} attempts: {problem}")
 
     def respond(self, observation: CustomerObservation) -> CustomerReply:
-        import asyncio
-
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            pass
-        else:
-            raise RuntimeError("LLMCustomer.respond is synchronous; inside an event loop await arespond instead")
-        runner = getattr(self.model, "_sync", None)
-        coro = self.arespond(observation)
-        return runner(coro) if runner is not None else asyncio.run(coro)
+        return run_sync(self.model, self.arespond(observation))

@@ -173,6 +173,9 @@ class TeleSalesActEnv(TeleSalesEnv):
             if found is not None:
                 self._feature, self._plan = found
 
+    def _play(self, customer: Customer) -> None:
+        self.step(self.customer_action(customer))
+
     def customer_action(self, customer: Customer) -> int:
         """The move index of an embedded customer's reply (its ``kind``)."""
         reply = customer.respond(self.customer_observation())

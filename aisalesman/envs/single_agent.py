@@ -49,7 +49,7 @@ class SalesmanEnv(gym.Env):
         env.step(action)
         reward = float(env.rewards["salesman"])
         if not env.call.done:
-            env.step(env.customer_action(self.customer))
+            env.play_customer(self.customer)
             reward += float(env.rewards["salesman"])
         call = env.call
         info = dict(env.infos.get("salesman", {}))

@@ -44,7 +44,7 @@ from typing import Any
 from gymnasium.spaces import Dict, Discrete
 from pettingzoo import AECEnv, ParallelEnv
 
-from aisalesman.core.errors import ConfigError, InvalidActionError
+from aisalesman.core.errors import ConfigError, InvalidActionError, LLMError
 from aisalesman.core.persona import Persona
 from aisalesman.core.product import Product
 from aisalesman.core.scenario import Scenario
@@ -253,6 +253,31 @@ class TeleSalesEnv(AECEnv):
     def customer_action(self, customer: Customer) -> Any:
         """The action an embedded :class:`Customer` takes now (its reply text)."""
         return customer.respond(self.customer_observation()).text
+
+    def play_customer(self, customer: Customer) -> None:
+        """Let an embedded customer take its turn.
+
+        Its structured decision, if it gives one, is honoured; a backend failure that
+        outlived its retries ends the call with the ``infra_error`` reason.
+        """
+        try:
+            self._play(customer)
+        except LLMError as err:
+            self.end_with_infra_error(f"customer: {err}")
+
+    def _play(self, customer: Customer) -> None:
+        self.step_customer_reply(customer.respond(self.customer_observation()))
+
+    def end_with_infra_error(self, detail: str) -> None:
+        """End the call now because a backend failed (no reward; counted apart in benchmarks)."""
+        call = self.call
+        call.end_with_infra_error(detail)
+        info = {InfoKey.TERMINATION_REASON.value: str(call.reason), InfoKey.OUTCOME.value: str(call.outcome),
+                InfoKey.REWARD_COMPONENTS.value: dict(call.components)}
+        self.rewards = dict.fromkeys(self.agents, 0.0)
+        for a in self.agents:
+            self.terminations[a] = True
+            self.infos[a] = info
 
     def render(self) -> str | None:
         if self.call is None:

@@ -82,6 +82,24 @@ def _models(cfg: BenchmarkConfig) -> dict[str, ChatModel | None]:
     return models
 
 
+def _kwargs(cfg: BenchmarkConfig) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Constructor arguments per agent, and for the customer, LLM sampling settings included."""
+    customer_kwargs = dict(cfg.customer_config)
+    if _uses_model(customer_registry, cfg.customer):
+        customer_kwargs = {"mode": cfg.customer_mode, **_llm_kwargs(cfg.customer_llm), **customer_kwargs}
+    agent_kwargs = {a: ({**_llm_kwargs(cfg.salesman_llm), **cfg.agent_config.get(a, {})}
+                        if _uses_model(agent_registry, a) else dict(cfg.agent_config.get(a, {})))
+                    for a in cfg.agents}
+    return agent_kwargs, customer_kwargs
+
+
+def episode_settings(cfg: BenchmarkConfig) -> tuple[dict[str, dict[str, Any]], dict[str, Any], dict[str, ChatModel | None]]:
+    """Agent and customer constructor arguments and the shared chat models for ``cfg`` (for one-off runs)."""
+    _check_names(cfg)
+    agent_kwargs, customer_kwargs = _kwargs(cfg)
+    return agent_kwargs, customer_kwargs, _models(cfg)
+
+
 def _model_stats(models: dict[str, ChatModel | None]) -> dict[str, Any]:
     out = {}
     for role, m in models.items():
@@ -105,12 +123,7 @@ def run_benchmark(
     _check_names(cfg)
     personas = load_personas(cfg.personas)
     products = load_products(cfg.products)
-    customer_kwargs = dict(cfg.customer_config)
-    if _uses_model(customer_registry, cfg.customer):
-        customer_kwargs = {"mode": cfg.customer_mode, **_llm_kwargs(cfg.customer_llm), **customer_kwargs}
-    agent_kwargs = {a: ({**_llm_kwargs(cfg.salesman_llm), **cfg.agent_config.get(a, {})}
-                        if _uses_model(agent_registry, a) else dict(cfg.agent_config.get(a, {})))
-                    for a in cfg.agents}
+    agent_kwargs, customer_kwargs = _kwargs(cfg)
     specs = episode_specs(cfg.agents, personas, products, trials=cfg.trials, seed=cfg.seed, goal=cfg.goal,
                           max_turns=cfg.max_turns, customer=cfg.customer, agent_kwargs=agent_kwargs,
                           customer_kwargs=customer_kwargs)

@@ -63,6 +63,21 @@ def _segment_rows(records: list[Mapping[str, Any]]) -> dict[str, dict[str, Any]]
     return out
 
 
+def _fidelity(records: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """Customer-simulator fidelity over the calls (see :mod:`aisalesman.evaluation.fidelity`)."""
+    fid = [r["stats"]["fidelity"] for r in records if "fidelity" in r.get("stats", {})]
+    turns = sum(f["customer_turns"] for f in fid)
+    kinds: Counter = Counter()
+    for f in fid:
+        kinds.update(f["drift"])
+    return {"customer_turns": turns,
+            "role_inversion_rate": _rate(sum(f["role_inversions"] for f in fid), turns),
+            "persona_drift_rate": _rate(sum(f["drift_turns"] for f in fid), turns),
+            "calls_with_role_inversion": sum(1 for f in fid if f["role_inversions"]),
+            "calls_with_drift": sum(1 for f in fid if f["drift_turns"]),
+            "drift": dict(sorted(kinds.items()))}
+
+
 def _agent_row(agent: str, records: list[Mapping[str, Any]], k: int) -> dict[str, Any]:
     infra = [r for r in records if r["termination_reason"] == TerminationReason.INFRA_ERROR]
     scored = [r for r in records if r["termination_reason"] != TerminationReason.INFRA_ERROR]
@@ -95,6 +110,7 @@ def _agent_row(agent: str, records: list[Mapping[str, Any]], k: int) -> dict[str
         "mean_reward": round(sum(sum(r["reward_components"].values()) for r in scored) / n, 6) if n else 0.0,
         "termination_reasons": dict(sorted(reasons.items())),
         "by_segment": _segment_rows(scored),
+        "fidelity": _fidelity(scored),
     }
 
 

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from aisalesman.core.types import Segment
 
-__all__ = ["leaderboard_markdown", "leaderboard_table", "segment_table"]
+__all__ = ["fidelity_table", "leaderboard_markdown", "leaderboard_table", "segment_table"]
 
 
 def _pct(x: float) -> str:
@@ -60,6 +60,27 @@ def segment_table(rows: Sequence[dict[str, Any]]) -> Table:
     return table
 
 
+_FIDELITY_COLUMNS = ("agent", "customer turns", "role inversion", "persona drift", "cold conversion",
+                     "hostile conversion")
+
+
+def _fidelity_cells(row: dict[str, Any]) -> list[str]:
+    f = row.get("fidelity") or {"customer_turns": 0, "role_inversion_rate": 0.0, "persona_drift_rate": 0.0}
+    seg = row["by_segment"]
+    return [row["agent"], str(f["customer_turns"]), _pct(f["role_inversion_rate"]), _pct(f["persona_drift_rate"]),
+            *(_pct(seg[s]["conversion_rate"]) if s in seg else "-" for s in ("cold", "hostile"))]
+
+
+def fidelity_table(rows: Sequence[dict[str, Any]]) -> Table:
+    """Customer-simulator fidelity: role inversion, persona drift, persuadability of hard segments."""
+    table = Table(title="Customer fidelity", title_justify="left")
+    for i, col in enumerate(_FIDELITY_COLUMNS):
+        table.add_column(col, justify="left" if i == 0 else "right")
+    for row in rows:
+        table.add_row(*_fidelity_cells(row))
+    return table
+
+
 def leaderboard_markdown(rows: Sequence[dict[str, Any]]) -> str:
     """The leaderboard and the segment breakdown as Markdown tables."""
     lines = ["| " + " | ".join(_COLUMNS) + " |", "|" + "---|" * len(_COLUMNS)]
@@ -72,4 +93,6 @@ def leaderboard_markdown(rows: Sequence[dict[str, Any]]) -> str:
             s = r["by_segment"].get(seg)
             cells.append(f"{_pct(s['conversion_rate'])} {_ci(s)}" if s else "-")
         lines.append(f"| {r['agent']} | " + " | ".join(cells) + " |")
+    lines += ["", "| " + " | ".join(_FIDELITY_COLUMNS) + " |", "|" + "---|" * len(_FIDELITY_COLUMNS)]
+    lines += ["| " + " | ".join(_fidelity_cells(r)) + " |" for r in rows]
     return "\n".join(lines) + "\n"

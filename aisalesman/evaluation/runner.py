@@ -31,6 +31,7 @@ from aisalesman.customers.base import customers as customer_registry
 from aisalesman.customers.base import make_customer
 from aisalesman.envs.call import RewardConfig
 from aisalesman.envs.telesales import ScenarioPool, TeleSalesEnv
+from aisalesman.evaluation.fidelity import fidelity_stats
 
 __all__ = [
     "EpisodeSpec",
@@ -146,7 +147,7 @@ def run_episode(spec: EpisodeSpec, models: Mapping[str, ChatModel | None] | None
             else:
                 env.step_customer_reply(customer.respond(env.customer_observation()))
         except LLMError as err:
-            call.end_with_infra_error(f"{env.agent_selection}: {err}")
+            env.end_with_infra_error(f"{env.agent_selection}: {err}")
     return _transcript(spec, seeds, env, agent, customer)
 
 
@@ -165,7 +166,7 @@ async def arun_episode(spec: EpisodeSpec, models: Mapping[str, ChatModel | None]
                 obs = env.customer_observation()
                 env.step_customer_reply(await arespond(obs) if arespond else customer.respond(obs))
         except LLMError as err:
-            call.end_with_infra_error(f"{env.agent_selection}: {err}")
+            env.end_with_infra_error(f"{env.agent_selection}: {err}")
     return _transcript(spec, seeds, env, agent, customer)
 
 
@@ -178,6 +179,7 @@ def _transcript(spec: EpisodeSpec, seeds: dict[str, int], env: TeleSalesEnv, age
         "false_claims": sum(len(t.false_claims) for t in salesman_turns),
         "dnc_requested": call.dnc_requested,
     }
+    stats["fidelity"] = fidelity_stats(call.turns, spec.persona)
     usage = {role: dict(obj.usage) for role, obj in (("salesman", agent), ("customer", customer))
              if isinstance(getattr(obj, "usage", None), dict)}
     if usage:

@@ -12,7 +12,9 @@ for the customer's JSON decision). ``faults`` makes some requests fail on purpos
 ``truncated``   the answer cut in half, ``finish_reason: length``
 
 Which requests fail is drawn from a generator seeded by ``seed`` and the request's
-number, with probability ``fault_rate``. Counters in ``stats`` say what was served.
+number, with probability ``fault_rate``; or, for exact tests, ``schedule[n - 1]`` names
+the fault of request ``n`` (``None`` or ``"ok"`` for a normal answer). ``state`` counts
+what was served and keeps the last ``Authorization`` header.
 """
 
 
@@ -35,16 +37,18 @@ class StubState:
         self.lock = threading.Lock()
         self.requests = 0
         self.served: Counter = Counter()
+        self.last_authorization: str | None = None
 
 
 def stub_openai_app(*, responder: Callable[[ChatRequest], str] = default_responder, delay: float = 0.0,
                     faults: Sequence[str] = (), fault_rate: float = 0.0, seed: int = 0, hang_s: float = 30.0,
-                    retry_after: float = 0.05, model: str = "stub", state: StubState | None = None):
+                    retry_after: float = 0.05, model: str = "stub", state: StubState | None = None,
+                    schedule: Sequence[str | None] = ()):
     """A FastAPI app answering ``/v1/chat/completions`` and ``/v1/models`` (see module docstring)."""
     from fastapi import FastAPI, Request
     from fastapi.responses import JSONResponse, Response
 
-    unknown = sorted(set(faults) - set(FAULTS))
+    unknown = sorted((set(faults) | set(schedule)) - set(FAULTS) - {None, "ok"})
     if unknown:
         raise ValueError(f"unknown faults {unknown}; known: {FAULTS}")
     st = state or StubState()
@@ -61,8 +65,11 @@ def stub_openai_app(*, responder: Callable[[ChatRequest], str] = default_respond
         with st.lock:
             st.requests += 1
             n = st.requests
+            st.last_authorization = request.headers.get("authorization")
         rng = random.Random(seed * 1_000_003 + n)
         fault = rng.choice(list(faults)) if faults and rng.random() < fault_rate else None
+        if n <= len(schedule):
+            fault = None if schedule[n - 1] in (None, "ok") else schedule[n - 1]
         if delay:
             await asyncio.sleep(delay)
         with st.lock:

@@ -23,10 +23,27 @@ _CORPUS = [
 ]
 
 
-def build_tiny_lm(path: str | Path, *, seed: int = 0, hidden_size: int = 64, layers: int = 2, vocab_size: int = 512) -> Path:
+def _package_texts() -> list[str]:
+    """Our prompt templates and data files, so that prompts tokenise to realistic lengths."""
+    from importlib import resources
+
+    texts = []
+    for package, folder, suffix in (("aisalesman.agents", "prompts", ".md"), ("aisalesman.customers", "prompts", ".md"),
+                                    ("aisalesman.agents", "data", ".yaml"), ("aisalesman.customers", "data", ".yaml"),
+                                    ("aisalesman.data", "products", ".yaml")):
+        for res in sorted(resources.files(package).joinpath(folder).iterdir(), key=lambda r: r.name):
+            if res.name.endswith(suffix):
+                texts += res.read_text("utf-8").splitlines()
+    return [t for t in texts if t.strip()]
+
+
+def build_tiny_lm(path: str | Path, *, seed: int = 0, hidden_size: int = 64, layers: int = 2,
+                  vocab_size: int = 4096) -> Path:
     """Write a tiny Llama-architecture model and its tokenizer to ``path``; return the path.
 
-    Weights are drawn under ``torch.random.fork_rng`` so torch's global RNG is untouched.
+    The byte-level BPE tokenizer is trained on a few sentences plus our own prompt
+    templates and data files. Weights are drawn under ``torch.random.fork_rng`` so torch's
+    global RNG is untouched.
     """
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
@@ -38,7 +55,7 @@ def build_tiny_lm(path: str | Path, *, seed: int = 0, hidden_size: int = 64, lay
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=["<pad>", "<s>", "</s>"],
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
-    tok.train_from_iterator(_CORPUS * 4, trainer)
+    tok.train_from_iterator(_CORPUS * 4 + _package_texts(), trainer)
     fast = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", eos_token="</s>", pad_token="<pad>",
                                    padding_side="left")
     config = LlamaConfig(vocab_size=fast.vocab_size if hasattr(fast, "vocab_size") else len(fast),

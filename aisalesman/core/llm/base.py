@@ -28,6 +28,7 @@ __all__ = [
     "Message",
     "SamplingParams",
     "chat_models",
+    "run_sync",
 ]
 
 Message = Mapping[str, str]
@@ -167,7 +168,7 @@ class BaseChatModel:
         """Check, before a run, that the backend can answer at all (raise :class:`LLMError` if not)."""
 
     def preflight(self) -> None:
-        self._sync(self.apreflight())
+        self.run_sync(self.apreflight())
 
     async def abatch(self, requests: Sequence[ChatRequest]) -> list[Completion | LLMError]:
         """All ``requests`` at once; a failed one gives its error in place of a completion."""
@@ -177,18 +178,21 @@ class BaseChatModel:
                 raise r
         return list(results)  # type: ignore[arg-type]
 
-    def _sync(self, coro):
-        # One private loop for synchronous use, so clients bound to a loop can be reused.
+    def run_sync(self, coro):
+        """Run ``coro`` (which uses this model) to completion from synchronous code.
+
+        One private event loop is kept for this, so clients bound to a loop are reused.
+        """
         with self._sync_lock:
             if self._sync_loop is None or self._sync_loop.is_closed():
                 self._sync_loop = asyncio.new_event_loop()
             return self._sync_loop.run_until_complete(coro)
 
     def complete(self, request: ChatRequest) -> Completion:
-        return self._sync(self.acomplete(request))
+        return self.run_sync(self.acomplete(request))
 
     def batch(self, requests: Sequence[ChatRequest]) -> list[Completion | LLMError]:
-        return self._sync(self.abatch(requests))
+        return self.run_sync(self.abatch(requests))
 
     def close(self) -> None:
         if self._sync_loop is not None and not self._sync_loop.is_closed():
@@ -198,4 +202,20 @@ class BaseChatModel:
         return f"{type(self).__name__}({self.name!r})"
 
 
+def run_sync(model: ChatModel, coro):
+    """Run a coroutine that awaits ``model`` from synchronous code (not inside a running loop)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        coro.close()
+        raise RuntimeError("a synchronous model call inside a running event loop; await the async method instead")
+    runner = getattr(model, "run_sync", None)
+    return runner(coro) if runner is not None else asyncio.run(coro)
+
+
+#: Backends by name. A factory is called as ``factory(model, **settings)`` with every
+#: :class:`~aisalesman.core.config.LLMConfig` setting as a keyword, so plug-ins should
+#: accept ``**kwargs`` for the settings they do not use.
 chat_models: Registry[Any] = Registry("LLM backend", entry_point_group="aisalesman.backends")

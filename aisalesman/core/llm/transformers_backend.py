@@ -39,26 +39,26 @@ def _row_sampler(params: list[SamplingParams], seeds: list[int]):
     import torch
     from transformers import LogitsProcessor
 
+    sampled = [i for i, p in enumerate(params) if p.temperature > 0.0]
+
     class RowSampler(LogitsProcessor):
         def __init__(self) -> None:
             self.gens = [torch.Generator(device="cpu").manual_seed(s) for s in seeds]
 
         def __call__(self, input_ids, scores):
-            picks = []
-            for i, p in enumerate(params):
-                row = scores[i].float()
-                if p.temperature == 0.0:
-                    picks.append(int(torch.argmax(row)))
-                    continue
-                probs = torch.softmax(row / p.temperature, dim=-1).cpu()
+            # Greedy rows are left alone (generate takes their argmax); each sampled row is
+            # narrowed to the one token its own generator drew.
+            for i in sampled:
+                p = params[i]
+                probs = torch.softmax(scores[i].float() / p.temperature, dim=-1).cpu()
                 if p.top_p < 1.0:
                     sorted_p, order = torch.sort(probs, descending=True)
                     keep = torch.cumsum(sorted_p, 0) - sorted_p < p.top_p
                     probs = torch.zeros_like(probs).scatter(0, order[keep], sorted_p[keep])
-                picks.append(int(torch.multinomial(probs, 1, generator=self.gens[i])))
-            forced = torch.full_like(scores, float("-inf"))
-            forced[torch.arange(len(picks)), torch.tensor(picks, device=scores.device)] = 0.0
-            return forced
+                pick = int(torch.multinomial(probs, 1, generator=self.gens[i]))
+                scores[i] = float("-inf")
+                scores[i, pick] = 0.0
+            return scores
 
     return RowSampler()
 
@@ -97,6 +97,10 @@ class TransformersChatModel(BaseChatModel):
         if not (device == "cpu" or device.startswith("cuda") or device == "mps"):
             raise ConfigError(f"device must be auto, cpu, cuda, cuda:N or mps, got {device!r}")
         self.device = device
+        # On a GPU the batch runs in a worker thread so the event loop keeps serving other
+        # backends meanwhile; on a CPU torch is much slower outside the main thread (its
+        # OpenMP pool), so the batch runs inline and the loop waits for it.
+        self.offload = device.startswith("cuda")
         dtypes = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
         if dtype == "auto":
             torch_dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
@@ -147,12 +151,21 @@ class TransformersChatModel(BaseChatModel):
         self._schedule(loop, q)
         return await fut
 
+    # Loop iterations a batch waits before it is formed, so that calls woken by the previous
+    # batch, and calls just started in place of finished ones, join it. Counting iterations
+    # rather than time keeps batch composition independent of the clock.
+    GATHER_HOPS = 8
+
     def _schedule(self, loop, q: _Queue) -> None:
-        # call_soon runs after the callbacks already queued, so every dialogue woken by the
-        # previous batch has submitted its next request before the next batch is formed.
         if not q.scheduled and not q.running:
             q.scheduled = True
-            loop.call_soon(self._start, loop, q)
+            loop.call_soon(self._hop, loop, q, self.GATHER_HOPS)
+
+    def _hop(self, loop, q: _Queue, left: int) -> None:
+        if left > 0 and len(q.pending) < self.max_batch:
+            loop.call_soon(self._hop, loop, q, left - 1)
+        else:
+            self._start(loop, q)
 
     def _start(self, loop, q: _Queue) -> None:
         q.scheduled = False
@@ -165,8 +178,12 @@ class TransformersChatModel(BaseChatModel):
         task.add_done_callback(q.tasks.discard)
 
     async def _run(self, loop, q: _Queue, batch: list) -> None:
+        reqs = [r for r, _ in batch]
         try:
-            results: list[Any] = await loop.run_in_executor(None, self.generate_batch, [r for r, _ in batch])
+            if self.offload:
+                results: list[Any] = await loop.run_in_executor(None, self.generate_batch, reqs)
+            else:
+                results = self.generate_batch(reqs)
         except LLMError as err:
             results = [err] * len(batch)
         except Exception as err:  # a failing local model is an infrastructure error, not a crash
