@@ -24,7 +24,7 @@ def test_env_throughput_script_reports_its_json_line():
 
 
 def test_llm_throughput_script_reports_its_json_line():
-    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "llm_throughput.py"), "--dialogues", "4",
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "llm_throughput.py"), "--dialogues", "4", "--repeats", "1",
                              "--http-dialogues", "32", "--max-tokens", "8", "--delay", "0.01", "--max-turns", "6"],
                             capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 0, result.stderr

@@ -34,3 +34,6 @@ def test_example_runs(path, tmp_path):
     elif path.name == "act_level_gym.py":
         returns = dict(re.findall(r"^\s*(.+?): mean return ([-+0-9.]+)", out, re.M))
         assert float(returns["needs-first heuristic"]) > float(returns["masked random"])
+    elif path.name == "serve_client.py":
+        assert "100 customers served at http://127.0.0.1:" in out and "customer:" in out
+        assert "call over:" in out or "call still open" in out
