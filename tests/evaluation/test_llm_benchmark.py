@@ -191,3 +191,28 @@ def test_crashed_llm_run_resumes_without_loss_or_duplication(tmp_path):
     resumed = run_benchmark(cut, resume=True)
     assert resumed.episodes_run == len(lines) - 57
     assert (tmp_path / "cut" / "transcripts.jsonl").read_bytes() == (full.out / "transcripts.jsonl").read_bytes()
+
+
+def test_shipped_llm_config_loads_and_runs_on_the_scripted_backend(tmp_path):
+    from pathlib import Path
+
+    path = Path(__file__).parents[2] / "configs" / "llm_customer.yaml"
+    cfg = load_config(BenchmarkConfig, path=path, overrides=["customer_llm.backend=scripted", "customer_llm.cache=null",
+                                                             f"out={tmp_path / 'run'}", "trials=1", "personas=dev"])
+    assert cfg.customer == "llm" and cfg.customer_llm.base_url == "http://127.0.0.1:8000/v1" and cfg.concurrency == 32
+    res = run_benchmark(cfg)
+    assert len(_records(res.out)) == 200 and res.llm_stats["customer"]["calls"] > 0
+
+
+def test_the_api_key_is_not_written_anywhere(tmp_path, stub_server, monkeypatch):
+    monkeypatch.setenv("SECRET_LLM_KEY", "sk-do-not-leak-42")
+    with stub_server() as (url, state):
+        llm = {"backend": "openai", "model": "stub", "base_url": url, "api_key_env": "SECRET_LLM_KEY",
+               "cache": str(tmp_path / "run" / "cache.jsonl")}
+        res = run_benchmark(_cfg(tmp_path, "run", agents=["scripted"], customer_mode="free", concurrency=4,
+                                 customer_llm=llm))
+        assert state.last_authorization == "Bearer sk-do-not-leak-42"
+    written = list(res.out.iterdir())
+    assert {p.name for p in written} >= {"transcripts.jsonl", "config.yaml", "llm_stats.json", "cache.jsonl"}
+    for p in written:
+        assert "sk-do-not-leak-42" not in p.read_text()
