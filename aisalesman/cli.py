@@ -246,6 +246,11 @@ def serve(
     goal: str = typer.Option("sale", help="sale or appointment"),
     max_turns: int = typer.Option(40, help="utterances before truncation"),
     api_key_env: Optional[str] = typer.Option(None, help="require 'Authorization: Bearer $VAR' with this variable's value"),
+    customer: str = typer.Option("persona", help="registered customer: persona or llm"),
+    customer_mode: Optional[str] = _CUSTOMER_MODE,
+    customer_backend: Optional[str] = _CUSTOMER_BACKEND,
+    customer_model: Optional[str] = _CUSTOMER_MODEL,
+    customer_base_url: Optional[str] = _CUSTOMER_BASE_URL,
 ) -> None:
     """Serve simulated customers as OpenAI-compatible chat models (customer/<persona_id>)."""
     from aisalesman.core.errors import ConfigError
@@ -262,9 +267,19 @@ def serve(
         raise ConfigError(f"max_turns: must be >= 2, got {max_turns}")
     if api_key_env and not os.environ.get(api_key_env):
         raise ConfigError(f"api_key_env: environment variable {api_key_env} is not set or empty")
+    from aisalesman.core.config import BenchmarkConfig, load_config
+    from aisalesman.evaluation.benchmark import episode_settings
+
+    cfg = load_config(BenchmarkConfig, values={"customer": customer, "customer_mode": customer_mode,
+                                               **_llm_values(customer_backend, customer_model, customer_base_url,
+                                                             None, None, None)})
+    _, customer_kwargs, models = episode_settings(cfg)
+    if models["customer"] is not None:
+        models["customer"].preflight()
     service = CustomerService(load_personas(personas), load_products(products), default_product=default_product,
+                              customer=customer, customer_kwargs=customer_kwargs, chat_model=models["customer"],
                               seed=seed, goal=goal, max_turns=max_turns)
-    err.print(f"serving {len(service.personas)} customers (customer/<persona_id>) on http://{host}:{port}/v1"
+    err.print(f"serving {len(service.personas)} {customer} customers (customer/<persona_id>) on http://{host}:{port}/v1"
               + (" with bearer-token auth" if api_key_env else ""), highlight=False)
     run_server(service, host=host, port=port, api_key_env=api_key_env)
 

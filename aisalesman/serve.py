@@ -8,7 +8,10 @@ comes in as ``user`` messages, the customer's earlier replies as ``assistant`` m
 
 The server keeps no session state: every request replays the call from its first turn
 with the same seed (the request's ``seed``, or one derived from the server seed, persona
-and product), so the customer's hidden state is rebuilt exactly. The rules are those of
+and product), so the customer's hidden state is rebuilt exactly. The built-in customer
+regenerates its earlier replies (cheap, and checked against the client's); an LLM
+customer takes the client's ``assistant`` messages as what it said and calls its model
+only for the new reply (its anchored state, if any, is advanced without the model). The rules are those of
 the environment (:class:`~aisalesman.envs.call.SalesCall`), and the response carries them
 in an extra top-level field ``aisalesman``::
 
@@ -30,12 +33,12 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from aisalesman.core.errors import ConfigError, InvalidActionError
+from aisalesman.core.errors import ConfigError, InvalidActionError, LLMError
 from aisalesman.core.persona import Persona
 from aisalesman.core.product import Product
 from aisalesman.core.scenario import Scenario
 from aisalesman.core.seeding import derive_seed
-from aisalesman.core.types import Goal, Role
+from aisalesman.core.types import CustomerDecision, Goal, Role
 from aisalesman.customers.base import CustomerObservation, make_customer
 from aisalesman.envs.call import SalesCall
 
@@ -63,7 +66,8 @@ class CustomerService:
     """The logic behind the endpoints, usable without HTTP (and tested that way too)."""
 
     def __init__(self, personas: Sequence[Persona], products: Sequence[Product], *, default_product: str | None = None,
-                 customer: str = "persona", seed: int = 0, goal: str = "sale", max_turns: int = 40) -> None:
+                 customer: str = "persona", customer_kwargs: dict[str, Any] | None = None, chat_model: Any = None,
+                 seed: int = 0, goal: str = "sale", max_turns: int = 40) -> None:
         if not personas or not products:
             raise ConfigError("serve needs at least one persona and one product")
         self.personas = {p.id: p for p in personas}
@@ -71,11 +75,16 @@ class CustomerService:
         self.default_product = default_product or products[0].key
         if self.default_product not in self.products:
             raise ConfigError(f"default product {self.default_product!r} is not among {sorted(self.products)}")
-        make_customer(customer)  # fail at start-up on an unknown or unusable customer
         self.customer = customer
+        self.customer_kwargs = dict(customer_kwargs or {})
+        self.chat_model = chat_model
+        self._new_customer()  # fail at start-up on an unknown or unusable customer
         self.seed = seed
         self.goal = Goal(goal)
         self.max_turns = max_turns
+
+    def _new_customer(self):
+        return make_customer(self.customer, chat_model=self.chat_model, **self.customer_kwargs)
 
     def model_ids(self) -> list[str]:
         return [f"customer/{pid}" for pid in self.personas]
@@ -93,7 +102,7 @@ class CustomerService:
                             "model_not_found")
         return Scenario(self.personas[pid], self.products[product], self.goal, self.max_turns)
 
-    def reply(self, model: str, messages: Sequence[dict[str, Any]], seed: int | None = None) -> dict[str, Any]:
+    async def areply(self, model: str, messages: Sequence[dict[str, Any]], seed: int | None = None) -> dict[str, Any]:
         """The customer's next utterance and the call's state, for one chat request."""
         scenario = self._scenario(model)
         talk = [m for m in messages if m.get("role") != "system"]
@@ -106,27 +115,37 @@ class CustomerService:
             raise _APIError(400, "the last message must be the salesman's (role user)", "invalid_messages")
         if seed is None:
             seed = derive_seed(self.seed, scenario.persona.id, scenario.product.key)
-        customer = make_customer(self.customer)
+        customer = self._new_customer()
         customer.reset(scenario, seed=seed)
+        takes_history = hasattr(customer, "advance")
         call = SalesCall(scenario)
         mismatch = False
         reply = None
-        for i, m in enumerate(talk):
-            if i % 2 == 1:
-                mismatch |= m["content"] != call.turns[-1].text
-                continue
+        for i in range(0, len(talk), 2):
             if call.done:
                 raise _APIError(400, f"the call already ended at turn {len(call.turns) - 1} ({call.reason}); "
                                      "start a new conversation", "call_ended")
             try:
-                call.speak(Role.SALESMAN, m["content"])
+                call.speak(Role.SALESMAN, talk[i]["content"])
             except InvalidActionError as err:
                 raise _APIError(400, f"message {i}: {err}", "invalid_utterance") from err
             if call.done:
                 reply = None
                 continue
-            reply = customer.respond(CustomerObservation(scenario, tuple(call.turns)))
-            call.speak(Role.CUSTOMER, reply.text, decision=reply.decision, meta=reply.meta)
+            obs = CustomerObservation(scenario, tuple(call.turns))
+            said = talk[i + 1]["content"] if i + 1 < len(talk) else None
+            if said is not None and takes_history:
+                customer.advance(obs)
+                self._speak(call, said, CustomerDecision.CONTINUE, None)
+                continue
+            arespond = getattr(customer, "arespond", None)
+            try:
+                reply = await arespond(obs) if arespond is not None else customer.respond(obs)
+            except LLMError as err:
+                raise _APIError(502, f"the customer's model failed: {err}", "upstream_error", "server_error") from err
+            self._speak(call, reply.text, reply.decision, reply.meta)
+            if said is not None:
+                mismatch |= said != reply.text
         last_is_customer = reply is not None and call.turns[-1].speaker == Role.CUSTOMER
         turn = call.turns[-1]
         return {
@@ -144,6 +163,19 @@ class CustomerService:
                 "seed": seed,
             },
         }
+
+    @staticmethod
+    def _speak(call: SalesCall, text: str, decision: CustomerDecision | None, meta: dict[str, Any] | None) -> None:
+        try:
+            call.speak(Role.CUSTOMER, text, decision=decision, meta=meta)
+        except InvalidActionError as err:
+            raise _APIError(400, f"customer turn {len(call.turns)}: {err}", "invalid_utterance") from err
+
+    def reply(self, model: str, messages: Sequence[dict[str, Any]], seed: int | None = None) -> dict[str, Any]:
+        """:meth:`areply` for synchronous callers."""
+        import asyncio
+
+        return asyncio.run(self.areply(model, messages, seed))
 
 
 def create_app(service: CustomerService, *, api_key: str | None = None):
@@ -196,7 +228,7 @@ def create_app(service: CustomerService, *, api_key: str | None = None):
     @app.post("/v1/chat/completions")
     async def chat(body: ChatBody):
         messages = [{"role": m.role, "content": m.content} for m in body.messages]
-        result = service.reply(body.model, messages, body.seed)
+        result = await service.areply(body.model, messages, body.seed)
         digest = hashlib.blake2b(repr((body.model, messages, result["aisalesman"]["seed"])).encode(), digest_size=12)
         text = result["content"]
         prompt_words = sum(len((m["content"] or "").split()) for m in messages)

@@ -1,5 +1,6 @@
 """``aisalesman serve``: the real ``openai`` client talking to our customers over HTTP."""
 
+import json
 import os
 import subprocess
 import sys
@@ -121,7 +122,8 @@ def test_bearer_token_is_required_when_configured(service):
             openai.OpenAI(base_url=f"{url}/v1", api_key="wrong", max_retries=0).models.list()
 
 
-def test_serve_command_starts_and_answers(tmp_path):
+@pytest.mark.parametrize("extra", [[], ["--customer", "llm", "--customer-backend", "scripted", "--customer-mode", "free"]])
+def test_serve_command_starts_and_answers(tmp_path, extra):
     import socket
 
     with socket.socket() as s:
@@ -129,7 +131,7 @@ def test_serve_command_starts_and_answers(tmp_path):
         port = s.getsockname()[1]
     env = {**os.environ, "SERVE_KEY": "k1"}
     proc = subprocess.Popen([sys.executable, "-m", "aisalesman.cli", "serve", "--port", str(port), "--personas", "dev",
-                             "--api-key-env", "SERVE_KEY"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                             "--api-key-env", "SERVE_KEY", *extra], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="k1", max_retries=0, timeout=5)
         deadline = time.monotonic() + 60
@@ -142,6 +144,8 @@ def test_serve_command_starts_and_answers(tmp_path):
                     raise
                 time.sleep(0.2)
         assert ids[0] == "customer/dev-0000"
+        r = client.chat.completions.create(model="customer/dev-0000", messages=[{"role": "user", "content": LINES[0]}])
+        assert r.choices[0].message.content and r.model_extra["aisalesman"]["decision"] == "continue"
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -152,3 +156,45 @@ def test_serve_command_rejects_bad_settings():
                        capture_output=True, text=True, env={k: v for k, v in os.environ.items() if k != "NO_SUCH_VAR_X"})
     assert r.returncode == 2
     assert r.stderr.strip().splitlines() == ["error: api_key_env: environment variable NO_SUCH_VAR_X is not set or empty"]
+
+
+def test_llm_customers_are_served_with_the_clients_history(service):
+    """An LLM customer calls its model once per request, for the new reply only."""
+    from aisalesman.core.llm.scripted import ScriptedChatModel
+
+    model = ScriptedChatModel()
+    llm_service = CustomerService(load_personas("test")[:3], load_products("bistro-boost"), customer="llm",
+                                  customer_kwargs={"mode": "free"}, chat_model=model)
+    with running_server(create_app(llm_service)) as url:
+        client = openai.OpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0)
+        messages = []
+        for turn, line in enumerate(LINES[:3], 1):
+            messages.append({"role": "user", "content": line})
+            r = client.chat.completions.create(model="customer/test-0001", messages=messages)
+            assert model.stats.calls == turn  # no replay of earlier turns through the model
+            extra = r.model_extra["aisalesman"]
+            assert extra["decision"] in {"continue", "accept", "reject"}
+            if extra["done"]:
+                break
+            messages.append({"role": "assistant", "content": "Something the client's own simulator said."})
+        # the model saw the client's history as the customer's earlier turns
+        assert "Something the client's own simulator said." in json.dumps(model.last_request.messages)
+
+
+def test_a_failing_customer_model_is_a_502(service):
+    from aisalesman.core.errors import LLMServerError
+    from aisalesman.core.llm import BaseChatModel
+
+    class Down(BaseChatModel):
+        name = "down"
+
+        async def acomplete(self, request):
+            raise LLMServerError("HTTP 503 from the model server")
+
+    down = CustomerService(load_personas("test")[:1], load_products("bistro-boost"), customer="llm",
+                           customer_kwargs={"mode": "anchored"}, chat_model=Down())
+    with running_server(create_app(down)) as url:
+        client = openai.OpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0)
+        with pytest.raises(openai.APIStatusError, match="customer's model failed: HTTP 503") as info:
+            client.chat.completions.create(model="customer/test-0000", messages=[{"role": "user", "content": "Hi"}])
+        assert info.value.status_code == 502

@@ -52,9 +52,15 @@ agents: Registry[Any] = Registry("agent", entry_point_group="aisalesman.agents")
 register = agents.register
 
 
-def make_agent(name: str, **kwargs: Any) -> SalesAgent:
-    """Build a registered agent by name, passing ``kwargs`` to its constructor."""
+def make_agent(name: str, *, chat_model: Any = None, **kwargs: Any) -> SalesAgent:
+    """Build a registered agent by name, passing ``kwargs`` to its constructor.
+
+    ``chat_model`` is the shared LLM backend: it is passed as ``model`` to agents that
+    declare ``uses_chat_model`` and ignored by the others.
+    """
     factory = agents.get(name)
+    if chat_model is not None and getattr(factory, "uses_chat_model", False):
+        kwargs = {"model": chat_model, **kwargs}
     try:
         return factory(**kwargs)
     except TypeError as err:

@@ -61,6 +61,13 @@ class AsyncCustomer(Customer, Protocol):
 customers: Registry[Any] = Registry("customer", entry_point_group="aisalesman.customers")
 
 
-def make_customer(name: str, **kwargs: Any) -> Customer:
-    """Build a registered customer by name (``persona`` is the built-in default)."""
-    return customers.get(name)(**kwargs)
+def make_customer(name: str, *, chat_model: Any = None, **kwargs: Any) -> Customer:
+    """Build a registered customer by name (``persona`` is the built-in default).
+
+    ``chat_model`` is the shared LLM backend: it is passed as ``model`` to customers that
+    declare ``uses_chat_model`` and ignored by the others.
+    """
+    factory = customers.get(name)
+    if chat_model is not None and getattr(factory, "uses_chat_model", False):
+        kwargs = {"model": chat_model, **kwargs}
+    return factory(**kwargs)

@@ -236,6 +236,16 @@ class LLMCustomer:
                 {"role": "user", "content": self.prompts.render("repair.md", problem=problem)}]
 
     # ----------------------------------------------------------- responding
+    def advance(self, observation: CustomerObservation) -> None:
+        """Account for a reply the customer already gave elsewhere, without calling the model.
+
+        ``serve`` uses this to rebuild a call from the client's history: the anchored
+        hidden state takes the salesman's turn as if it had replied (a ``continue``).
+        """
+        if self._scenario is None:
+            raise RuntimeError("LLMCustomer.advance called before reset")
+        self._anchor_reply(observation)
+
     async def arespond(self, observation: CustomerObservation) -> CustomerReply:
         if self._scenario is None:
             raise RuntimeError("LLMCustomer.arespond called before reset")

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from aisalesman.agents.base import AgentTurn, make_agent
-from aisalesman.agents.base import agents as agent_registry
 from aisalesman.core.errors import AISalesmanError, ConfigError, LLMError
 from aisalesman.core.llm.base import ChatModel
 from aisalesman.core.persona import Persona
@@ -27,7 +26,6 @@ from aisalesman.core.scenario import Scenario
 from aisalesman.core.seeding import derive_seed
 from aisalesman.core.transcript import Transcript, transcript_to_json
 from aisalesman.core.types import Goal
-from aisalesman.customers.base import customers as customer_registry
 from aisalesman.customers.base import make_customer
 from aisalesman.envs.call import RewardConfig
 from aisalesman.envs.telesales import ScenarioPool, TeleSalesEnv
@@ -105,20 +103,14 @@ def episode_specs(
     return specs
 
 
-def _build(factory_name: str, registry_get, kwargs: dict[str, Any], model: ChatModel | None, make):
-    if getattr(registry_get(factory_name), "uses_chat_model", False):
-        kwargs = {**kwargs, "model": model}
-    return make(factory_name, **kwargs)
-
-
 def _setup(spec: EpisodeSpec, models: Mapping[str, ChatModel | None]):
     seeds = spec.seeds()
     scenario = Scenario(spec.persona, spec.product, spec.goal, spec.max_turns)
     env = TeleSalesEnv(ScenarioPool([spec.persona], [spec.product], goal=spec.goal, max_turns=spec.max_turns),
                        rewards=spec.rewards)
     env.reset(seed=seeds["env"], options={"scenario": scenario})
-    agent = _build(spec.agent, agent_registry.get, spec.agent_kwargs, models.get("salesman"), make_agent)
-    customer = _build(spec.customer, customer_registry.get, spec.customer_kwargs, models.get("customer"), make_customer)
+    agent = make_agent(spec.agent, chat_model=models.get("salesman"), **spec.agent_kwargs)
+    customer = make_customer(spec.customer, chat_model=models.get("customer"), **spec.customer_kwargs)
     agent.reset(scenario.salesman_view(), seed=seeds["salesman"])
     customer.reset(scenario, seed=seeds["customer"])
     return seeds, env, agent, customer

@@ -16,9 +16,7 @@ def _models():
 
 def _make(name):
     """Agents that talk to an LLM get the deterministic scripted backend."""
-    if getattr(agents.get(name), "uses_chat_model", False):
-        return make_agent(name, model=ScriptedChatModel())
-    return make_agent(name)
+    return make_agent(name, chat_model=ScriptedChatModel())
 
 
 def _episodes(agent, personas, product, seed=0, trials=1, **kw):

@@ -68,6 +68,7 @@ class ScriptedChatModel(BaseChatModel):
         self.name = model or "scripted"
         self._replies = list(replies) if replies is not None else None
         self._responder = responder or default_responder
+        self.last_request: ChatRequest | None = None
 
     def _text(self, request: ChatRequest) -> str:
         if self._replies:
@@ -77,6 +78,7 @@ class ScriptedChatModel(BaseChatModel):
 
     async def acomplete(self, request: ChatRequest) -> Completion:
         self.stats.add(calls=1)
+        self.last_request = request
         text = self._text(request)
         finish = "stop"
         for stop in request.params.stop:
