@@ -55,15 +55,7 @@ register = agents.register
 def make_agent(name: str, *, chat_model: Any = None, **kwargs: Any) -> SalesAgent:
     """Build a registered agent by name, passing ``kwargs`` to its constructor.
 
-    ``chat_model`` is the shared LLM backend: it is passed as ``model`` to agents that
-    declare ``uses_chat_model`` and ignored by the others.
+    ``chat_model`` is the shared LLM backend, passed to agents that use one
+    (see :meth:`aisalesman.core.registry.Registry.create`).
     """
-    factory = agents.get(name)
-    if chat_model is not None and getattr(factory, "uses_chat_model", False):
-        kwargs = {"model": chat_model, **kwargs}
-    try:
-        return factory(**kwargs)
-    except TypeError as err:
-        from aisalesman.core.errors import ConfigError
-
-        raise ConfigError(f"agent {name!r} does not accept {sorted(kwargs)}: {err}") from err
+    return agents.create(name, chat_model=chat_model, **kwargs)

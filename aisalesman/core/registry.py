@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from typing import Generic, TypeVar
 
-from aisalesman.core.errors import AISalesmanError, UnknownNameError
+from aisalesman.core.errors import AISalesmanError, ConfigError, UnknownNameError
 
 __all__ = ["Registry", "unknown_name_message"]
 
@@ -109,6 +109,21 @@ class Registry(Generic[T]):
             self._entries[name] = resolved  # type: ignore[assignment]
             return resolved  # type: ignore[return-value]
         return target
+
+    def create(self, name: str, *, chat_model: object = None, **kwargs: object):
+        """Call the factory registered as ``name`` with ``kwargs``.
+
+        ``chat_model`` is a shared LLM backend: it is passed as ``model`` to factories that
+        declare ``uses_chat_model = True`` and ignored by the others. Arguments the factory
+        does not take are a :class:`ConfigError` naming them.
+        """
+        factory = self.get(name)
+        if chat_model is not None and getattr(factory, "uses_chat_model", False):
+            kwargs = {"model": chat_model, **kwargs}
+        try:
+            return factory(**kwargs)  # type: ignore[operator]
+        except TypeError as err:
+            raise ConfigError(f"{self.kind} {name!r} does not accept {sorted(kwargs)}: {err}") from err
 
     def unknown_message(self, name: str) -> str:
         """The message for an unknown name, with the closest known names."""

@@ -64,10 +64,7 @@ customers: Registry[Any] = Registry("customer", entry_point_group="aisalesman.cu
 def make_customer(name: str, *, chat_model: Any = None, **kwargs: Any) -> Customer:
     """Build a registered customer by name (``persona`` is the built-in default).
 
-    ``chat_model`` is the shared LLM backend: it is passed as ``model`` to customers that
-    declare ``uses_chat_model`` and ignored by the others.
+    ``chat_model`` is the shared LLM backend, passed to customers that use one
+    (see :meth:`aisalesman.core.registry.Registry.create`).
     """
-    factory = customers.get(name)
-    if chat_model is not None and getattr(factory, "uses_chat_model", False):
-        kwargs = {"model": chat_model, **kwargs}
-    return factory(**kwargs)
+    return customers.create(name, chat_model=chat_model, **kwargs)

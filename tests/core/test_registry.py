@@ -64,3 +64,27 @@ def test_entry_point_plugins_are_loaded(monkeypatch):
 
     assert "plugged" in reg
     assert reg.get("plugged") is json.loads
+
+
+def test_create_passes_the_shared_chat_model_only_to_factories_that_use_one():
+    from aisalesman.core.errors import ConfigError
+    from aisalesman.core.registry import Registry
+
+    reg = Registry("thing")
+
+    class Plain:
+        def __init__(self, size=1):
+            self.size = size
+
+    class WithModel:
+        uses_chat_model = True
+
+        def __init__(self, model=None, size=1):
+            self.model, self.size = model, size
+
+    reg.register("plain", Plain)
+    reg.register("llm", WithModel)
+    assert reg.create("plain", chat_model="M", size=3).size == 3
+    assert reg.create("llm", chat_model="M").model == "M"
+    with pytest.raises(ConfigError, match=r"thing 'plain' does not accept \['colour'\]"):
+        reg.create("plain", colour="blue")
