@@ -73,7 +73,7 @@ class LLMSalesman:
         self.prompts = PromptSet(__package__, prompt_dir)
         self._system = ""
         self._seed = 0
-        self.usage = {"llm_calls": 0, "prompt_tokens": 0, "completion_tokens": 0}
+        self.usage = {"llm_calls": 0, "prompt_tokens": 0, "completion_tokens": 0, "cost": 0.0}
 
     def reset(self, view: SalesmanView, *, seed: int) -> None:
         p, crm = view.product, view.crm
@@ -86,7 +86,7 @@ class LLMSalesman:
             max_discount=f"{p.max_discount_pct:g}%", discount_scope=p.discount_scope,
         )
         self._seed = seed
-        self.usage = dict.fromkeys(self.usage, 0)
+        self.usage = {k: 0.0 if k == "cost" else 0 for k in self.usage}
 
     def messages(self, observation: SalesObservation) -> list[dict[str, str]]:
         msgs = [{"role": "system", "content": self._system}]
@@ -114,6 +114,7 @@ class LLMSalesman:
             self.usage["llm_calls"] += 1
             self.usage["prompt_tokens"] += c.prompt_tokens
             self.usage["completion_tokens"] += c.completion_tokens
+            self.usage["cost"] = round(self.usage["cost"] + c.cost, 9)
             text = self._clean(c.text)
             if text:
                 return AgentTurn(text, meta={"attempts": attempt + 1} if attempt else None)

@@ -39,6 +39,8 @@ class LLMConfig:
     max_batch: int = field(default=16, metadata={"help": "transformers: most requests generated together"})
     device: str = field(default="auto", metadata={"help": "transformers: auto, cpu, cuda, cuda:N"})
     dtype: str = field(default="auto", metadata={"help": "transformers: auto, float32, bfloat16, float16"})
+    price_prompt: float = field(default=0.0, metadata={"help": "openai: cost per 1,000 prompt tokens, for reports"})
+    price_completion: float = field(default=0.0, metadata={"help": "openai: cost per 1,000 completion tokens"})
     cache: str | None = field(default=None, metadata={"help": "completion cache file (opt-in)"})
     cache_mode: str = field(default="read_write", metadata={"help": "read_write or replay (no model calls)"})
 

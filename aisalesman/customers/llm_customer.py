@@ -175,13 +175,14 @@ class LLMCustomer:
         self._anchor = PersonaCustomer() if mode == "anchored" else None
         self._scenario: Scenario | None = None
         self._seed = 0
-        self.usage = {"llm_calls": 0, "repairs": 0, "prompt_tokens": 0, "completion_tokens": 0, "anchor_overrides": 0}
+        self.usage = {"llm_calls": 0, "repairs": 0, "prompt_tokens": 0, "completion_tokens": 0, "cost": 0.0,
+                      "anchor_overrides": 0}
 
     def reset(self, scenario: Scenario, *, seed: int) -> None:
         self._scenario = scenario
         self._seed = seed
         self._card = self.prompts.render("persona_card.md", **persona_card_values(scenario))
-        self.usage = dict.fromkeys(self.usage, 0)
+        self.usage = {k: 0.0 if k == "cost" else 0 for k in self.usage}
         if self._anchor is not None:
             self._anchor.reset(scenario, seed=derive_seed(seed, "anchor"))
 
@@ -216,6 +217,7 @@ class LLMCustomer:
         self.usage["llm_calls"] += 1
         self.usage["prompt_tokens"] += c.prompt_tokens
         self.usage["completion_tokens"] += c.completion_tokens
+        self.usage["cost"] = round(self.usage["cost"] + c.cost, 9)
 
     def _finish(self, out: CustomerOutput, anchor: CustomerReply | None, attempts: int) -> CustomerReply:
         decision = out.decision

@@ -78,6 +78,20 @@ def _fidelity(records: list[Mapping[str, Any]]) -> dict[str, Any]:
             "drift": dict(sorted(kinds.items()))}
 
 
+def _llm_usage(records: list[Mapping[str, Any]], conversions: int) -> dict[str, Any] | None:
+    """LLM calls, tokens and cost over the calls (both roles), and per conversion."""
+    usages = [u for r in records for u in r.get("stats", {}).get("llm", {}).values()]
+    if not usages:
+        return None
+    total = {k: sum(u.get(k, 0) for u in usages) for k in ("llm_calls", "prompt_tokens", "completion_tokens", "cost")}
+    total["repairs"] = sum(u.get("repairs", 0) for u in usages)
+    tokens = total["prompt_tokens"] + total["completion_tokens"]
+    total["cost"] = round(total["cost"], 6)
+    total["tokens_per_conversion"] = round(tokens / conversions, 1) if conversions else None
+    total["cost_per_conversion"] = round(total["cost"] / conversions, 6) if conversions else None
+    return total
+
+
 def _agent_row(agent: str, records: list[Mapping[str, Any]], k: int) -> dict[str, Any]:
     infra = [r for r in records if r["termination_reason"] == TerminationReason.INFRA_ERROR]
     scored = [r for r in records if r["termination_reason"] != TerminationReason.INFRA_ERROR]
@@ -111,6 +125,7 @@ def _agent_row(agent: str, records: list[Mapping[str, Any]], k: int) -> dict[str
         "termination_reasons": dict(sorted(reasons.items())),
         "by_segment": _segment_rows(scored),
         "fidelity": _fidelity(scored),
+        **({"llm": usage} if (usage := _llm_usage(records, c)) else {}),
     }
 
 

@@ -38,6 +38,13 @@ def test_llm_customer_runs_are_byte_identical_at_any_concurrency(tmp_path, mode)
     assert len(records) == 200 and len({r["episode_id"] for r in records}) == 200
     assert all(r["customer"] == "llm" and r["stats"]["llm"]["customer"]["llm_calls"] > 0 for r in records)
     assert many.llm_stats["customer"]["calls"] == sum(r["stats"]["llm"]["customer"]["llm_calls"] for r in records)
+    for row in many.rows:
+        mine = [r for r in records if r["agent"] == row["agent"]]
+        assert row["llm"]["llm_calls"] == sum(r["stats"]["llm"]["customer"]["llm_calls"] for r in mine)
+        tokens = sum(r["stats"]["llm"]["customer"]["prompt_tokens"] + r["stats"]["llm"]["customer"]["completion_tokens"]
+                     for r in mine)
+        if row["conversions"]:
+            assert row["llm"]["tokens_per_conversion"] == round(tokens / row["conversions"], 1)
 
 
 def test_llm_salesman_runs_from_the_same_flags(tmp_path):
@@ -52,13 +59,14 @@ def test_llm_salesman_runs_from_the_same_flags(tmp_path):
 def test_recorded_run_replays_from_the_cache_with_zero_model_calls(tmp_path, stub_server):
     cache = str(tmp_path / "cache.jsonl")
     with stub_server() as (url, state):
-        llm = {"backend": "openai", "model": "stub", "base_url": url, "cache": cache}
+        llm = {"backend": "openai", "model": "stub", "base_url": url, "cache": cache, "price_prompt": 1.0}
         first = run_benchmark(_cfg(tmp_path, "rec", customer_mode="free", concurrency=8, customer_llm=llm))
         served = state.requests
     assert served > 0 and first.llm_stats["customer"]["cache_misses"] == served
+    assert first.rows[0]["llm"]["cost"] > 0  # priced at 1.0 per 1,000 prompt tokens
     # the server is gone; replay mode answers only from the cache
     dead = {"backend": "openai", "model": "stub", "base_url": "http://127.0.0.1:9/v1", "cache": cache,
-            "cache_mode": "replay"}
+            "cache_mode": "replay", "price_prompt": 1.0}
     again = run_benchmark(_cfg(tmp_path, "replay", customer_mode="free", concurrency=8, customer_llm=dead))
     assert (first.out / "transcripts.jsonl").read_bytes() == (again.out / "transcripts.jsonl").read_bytes()
     asked = first.llm_stats["customer"]["cache_hits"] + served  # identical requests hit already in the first run

@@ -53,7 +53,8 @@ def make_chat_model(cfg: LLMConfig, **extra: Any) -> ChatModel:
     try:
         model = factory(cfg.model, base_url=cfg.base_url, api_key_env=cfg.api_key_env, concurrency=cfg.concurrency,
                         timeout=cfg.timeout, max_retries=cfg.max_retries, device=cfg.device, dtype=cfg.dtype,
-                        max_batch=cfg.max_batch, **extra)
+                        max_batch=cfg.max_batch, price_prompt=cfg.price_prompt, price_completion=cfg.price_completion,
+                        **extra)
     except ImportError as err:
         raise ConfigError(f"backend {cfg.backend!r} needs extra packages: pip install 'aisalesman[llm]' ({err})") from err
     if cfg.cache:
