@@ -54,6 +54,20 @@ def _llm_values(customer_backend, customer_model, customer_base_url, salesman_ba
     return values
 
 
+def _read_agent_config(path: Path) -> dict:
+    """``{agent name: {argument: value}}`` from a YAML or JSON file, checked for shape."""
+    from aisalesman.core.errors import DataFileError
+    from aisalesman.core.files import read_structured
+
+    data = read_structured(path)
+    if not isinstance(data, dict):
+        raise DataFileError(path, f"an agent config must map agent names to arguments, got {type(data).__name__}")
+    for name, args in data.items():
+        if not isinstance(args, dict):
+            raise DataFileError(path, f"agent {name!r}: arguments must be a mapping, got {type(args).__name__}")
+    return data
+
+
 @app.command()
 def benchmark(
     overrides: Optional[list[str]] = _OVERRIDES,
@@ -68,6 +82,8 @@ def benchmark(
     goal: Optional[str] = typer.Option(None, help="sale or appointment"),
     max_turns: Optional[int] = typer.Option(None, help="utterances before truncation [default: 40]"),
     customer: Optional[str] = typer.Option(None, help="registered customer: persona, llm, ... [default: persona]"),
+    agent_config: Optional[Path] = typer.Option(None, "--agent-config",
+                                                help="YAML/JSON file: agent name -> constructor arguments"),
     concurrency: Optional[int] = typer.Option(None, help="calls in flight at once (LLM runs) [default: 1]"),
     customer_mode: Optional[str] = _CUSTOMER_MODE,
     customer_backend: Optional[str] = _CUSTOMER_BACKEND,
@@ -94,6 +110,8 @@ def benchmark(
                               salesman_base_url, llm_cache, cache_mode))
     if agents is not None:
         values["agents"] = [a.strip() for a in agents.split(",") if a.strip()]
+    if agent_config is not None:
+        values["agent_config"] = _read_agent_config(agent_config)
     cfg = load_config(BenchmarkConfig, path=config, overrides=overrides, values=values)
     with Progress(TextColumn("[bold]benchmark"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=err, disable=quiet, transient=True) as bar:

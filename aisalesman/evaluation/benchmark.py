@@ -27,10 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from aisalesman.agents.base import agents as agent_registry
+from aisalesman.agents.base import make_agent
 from aisalesman.core.config import BenchmarkConfig, LLMConfig, to_yaml
 from aisalesman.core.errors import ConfigError, UnknownNameError
 from aisalesman.core.llm import CachedChatModel, ChatModel, make_chat_model
 from aisalesman.customers.base import customers as customer_registry
+from aisalesman.customers.base import make_customer
 from aisalesman.data import load_personas, load_products
 from aisalesman.evaluation.metrics import leaderboard
 from aisalesman.evaluation.runner import arun_episodes, completed_episode_ids, episode_specs, run_episodes
@@ -147,12 +149,16 @@ def run_benchmark(
     expected = [s.episode_id for s in specs[: len(done_ids)]]
     if done_ids != expected:
         raise ConfigError(f"out: {transcripts} does not match this run's episode order; cannot resume it")
-    _write_atomic(out / "config.yaml", config_text)
     todo = specs[len(done_ids):]
     models = _models(cfg) if todo else {}
     for m in models.values():
         if m is not None:
             m.preflight()  # an unreachable server fails here, before anything is written
+    if todo:  # so do constructor arguments an agent or the customer does not take
+        for a in cfg.agents:
+            make_agent(a, chat_model=models["salesman"], **agent_kwargs[a])
+        make_customer(cfg.customer, chat_model=models["customer"], **customer_kwargs)
+    _write_atomic(out / "config.yaml", config_text)
     start = time.perf_counter()
     with transcripts.open("a" if done_ids else "w", encoding="utf-8") as fh:
 

@@ -1,13 +1,16 @@
 """Agents: registry, conformance over every registered agent, and baseline behaviour."""
 
+import re
+
 import pytest
 
-from aisalesman.agents import agents, make_agent
+from aisalesman.agents import AgentTurn, agents, make_agent
 from aisalesman.core.errors import ConfigError, UnknownNameError
 from aisalesman.core.llm.scripted import ScriptedChatModel
 from aisalesman.core.types import SalesAct
 from aisalesman.data import load_product
 from aisalesman.evaluation.runner import EpisodeSpec, run_episode
+from aisalesman.testing import AgentCheckError, check_agent
 
 
 def _models():
@@ -25,46 +28,78 @@ def _episodes(agent, personas, product, seed=0, trials=1, **kw):
 
 
 @pytest.mark.parametrize("name", agents.names())
-def test_every_registered_agent_is_deterministic_and_well_formed(name, test_personas, product):
-    from aisalesman.agents import SalesAgent
-
-    assert isinstance(_make(name), SalesAgent)
-    first = _episodes(name, test_personas[:10], product, seed=3)
-    again = _episodes(name, test_personas[:10], product, seed=3)
-    assert [t.turns for t in first] == [t.turns for t in again]
-    other = _episodes(name, test_personas[:10], product, seed=4)
-    assert [t.turns for t in first] != [t.turns for t in other]
-    for transcript in first:
-        assert transcript.turns[0].speaker == "salesman"
-        for turn in transcript.turns:
-            assert isinstance(turn.text, str) and 0 < len(turn.text) <= 600
+def test_every_registered_agent_passes_the_conformance_check(name):
+    check_agent(name, chat_model=ScriptedChatModel())
 
 
 @pytest.mark.parametrize("name", agents.names())
-def test_reset_clears_state(name, test_personas, product):
-    from aisalesman.core.scenario import Scenario
-    from aisalesman.customers import make_customer
-    from aisalesman.envs import make_env
+def test_agents_react_to_the_seed(name, test_personas, product):
+    first = _episodes(name, test_personas[:10], product, seed=3)
+    other = _episodes(name, test_personas[:10], product, seed=4)
+    assert [t.turns for t in first] != [t.turns for t in other]
 
-    agent = _make(name)
-    env = make_env("aisalesman/telesales-v0")
 
-    def play(persona):
-        scenario = Scenario(persona, product)
-        env.reset(seed=1, options={"scenario": scenario})
-        agent.reset(scenario.salesman_view(), seed=11)
-        customer = make_customer("persona")
-        customer.reset(scenario, seed=12)
-        while not env.call.done:
-            if env.agent_selection == "salesman":
-                env.step(agent.act(env.salesman_observation()).text)
-            else:
-                env.step(env.customer_action(customer))
-        return [t.text for t in env.call.turns]
+class _Base:
+    def __init__(self):
+        self.turn = 0
 
-    fresh = play(test_personas[0])
-    play(test_personas[1])
-    assert play(test_personas[0]) == fresh
+    def reset(self, view, *, seed):
+        self.turn = 0
+
+    def act(self, observation):
+        self.turn += 1
+        return AgentTurn("Hello, this is Sam. Goodbye!" if self.turn > 2 else f"Line {self.turn}.")
+
+
+class _GlobalRandom(_Base):
+    def act(self, observation):
+        import random
+
+        return AgentTurn(random.choice(["Hello there.", "Hi there."]))
+
+
+class _Empty(_Base):
+    def act(self, observation):
+        return AgentTurn("  ")
+
+
+class _Sticky(_Base):
+    def reset(self, view, *, seed):
+        pass  # forgets to clear the turn counter
+
+
+class _WrongActs(_Base):
+    def act(self, observation):
+        return AgentTurn("Hello.", acts=("greet",))
+
+
+@pytest.mark.parametrize("cls, problem", [
+    (_GlobalRandom, "not deterministic"), (_Empty, "empty"), (_Sticky, "reset() does not clear state"),
+    (_WrongActs, "SalesAct members"),
+])
+def test_conformance_check_catches_broken_agents(cls, problem):
+    agents.register("broken-for-test", cls, overwrite=True)
+    try:
+        with pytest.raises(AgentCheckError, match=re.escape(problem)):
+            check_agent("broken-for-test")
+    finally:
+        agents._entries.pop("broken-for-test", None)
+
+
+def test_conformance_check_catches_global_rng_use():
+    class SeededGlobal(_Base):
+        def reset(self, view, *, seed):
+            import random
+
+            self.turn = 0
+            random.seed(seed)  # deterministic, but touches the global generator
+
+    agents.register("global-seed-for-test", SeededGlobal, overwrite=True)
+    try:
+        with pytest.raises(AgentCheckError, match="global random state"):
+            check_agent("global-seed-for-test")
+    finally:
+        agents._entries.pop("global-seed-for-test", None)
 
 
 def test_unknown_agent_and_bad_arguments():

@@ -224,3 +224,18 @@ def test_the_api_key_is_not_written_anywhere(tmp_path, stub_server, monkeypatch)
     assert {p.name for p in written} >= {"transcripts.jsonl", "config.yaml", "llm_stats.json", "cache.jsonl"}
     for p in written:
         assert "sk-do-not-leak-42" not in p.read_text()
+
+
+def test_a_failed_start_keeps_the_previous_run_resumable(tmp_path):
+    cfg = _cfg(tmp_path, "keep", agents=["scripted"], customer="persona")
+    run_benchmark(cfg)
+    before = {p.name: p.read_bytes() for p in cfg_out(tmp_path, "keep").iterdir()}
+    bad = _cfg(tmp_path, "keep", agents=["scripted"], customer="persona", overrides=["agent_config.scripted.colour=red"])
+    with pytest.raises(ConfigError, match="does not accept"):
+        run_benchmark(bad, overwrite=True)
+    assert {p.name: p.read_bytes() for p in cfg_out(tmp_path, "keep").iterdir()} == before
+    assert run_benchmark(cfg, resume=True).episodes_run == 0
+
+
+def cfg_out(tmp_path, name):
+    return tmp_path / name
