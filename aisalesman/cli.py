@@ -6,6 +6,7 @@ User errors (a bad file, an unknown name, an invalid value) print one line,
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -15,6 +16,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
 
 from aisalesman.core.errors import AISalesmanError, UnknownNameError
 
@@ -22,6 +24,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="AI-Salesman: simulate, benchmark and train LLM-driven telemarketing agents.")
 personas_app = typer.Typer(no_args_is_help=True, help="Persona banks: generate populations to edit and reuse.")
 app.add_typer(personas_app, name="personas")
+corpus_app = typer.Typer(no_args_is_help=True, help="Dialogue corpora: generate synthetic ones, summarise any.")
+app.add_typer(corpus_app, name="corpus")
 
 out = Console()
 if not out.is_terminal:  # files and pipes get full-width tables
@@ -221,6 +225,64 @@ def personas_generate(
     for p in people:
         counts[str(p.segment)] = counts.get(str(p.segment), 0) + 1
     out.print(f"wrote {len(people)} personas to {out_file} ({', '.join(f'{k} {v}' for k, v in counts.items())})")
+
+
+@corpus_app.command("generate")
+def corpus_generate(
+    n: int = typer.Option(..., "--n", help="how many dialogues"),
+    label_noise: float = typer.Option(0.0, help="chance that an observed label is flipped from the truth"),
+    annotators: int = typer.Option(1, help="noisy labels per dialogue (one per annotator)"),
+    seed: int = typer.Option(0, help="generator seed"),
+    personas: str = typer.Option("train", help="persona split or file (never use the test split for training)"),
+    products: str = typer.Option("all", help="product names or files, comma-separated, or 'all'"),
+    out_file: Path = typer.Option(..., "--out", help="output file (.jsonl)"),
+    overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing file"),
+) -> None:
+    """Write a synthetic corpus: our customers against a mix of salesmen, with noisy outcome labels."""
+    from aisalesman.core.errors import ConfigError
+    from aisalesman.data.corpus import corpus_stats, generate_corpus, read_corpus_jsonl, write_corpus
+
+    if out_file.suffix != ".jsonl":
+        raise ConfigError(f"--out: corpus files are JSONL; use a .jsonl name, got {out_file}")
+    if out_file.exists() and not overwrite:
+        raise ConfigError(f"--out: {out_file} exists; pass --overwrite to replace it")
+    count = write_corpus(generate_corpus(n, label_noise=label_noise, seed=seed, annotators=annotators,
+                                         personas=personas, products=products), out_file)
+    stats = corpus_stats(read_corpus_jsonl(out_file))
+    out.print(f"wrote {count} dialogues to {out_file}: true success {stats['true_success_rate']:.1%}, "
+              f"observed labels {stats['label_rate']:.1%}, label accuracy {stats['label_accuracy']:.1%}")
+
+
+@corpus_app.command("stats")
+def corpus_stats_command(
+    path: Path = typer.Argument(..., help="a corpus file"),
+    as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
+) -> None:
+    """Summarise a corpus: sizes, turns, label and true-success rates, by agent and segment."""
+    from aisalesman.data.corpus import corpus_stats, read_corpus_jsonl
+
+    stats = corpus_stats(read_corpus_jsonl(path))
+    if as_json:
+        out.print(json.dumps(stats, indent=2, sort_keys=True), markup=False, highlight=False, soft_wrap=True)
+        return
+    table = Table(title=f"Corpus {path}", title_justify="left")
+    table.add_column("")
+    table.add_column("value", justify="right")
+    for key in ("dialogues", "turns", "mean_turns", "salesman_turns", "customer_turns", "labelled", "label_rate",
+                "true_success_known", "true_success_rate", "label_accuracy"):
+        value = stats[key]
+        table.add_row(key.replace("_", " "), "-" if value is None else f"{value:.1%}" if "rate" in key or "accuracy" in key
+                      else str(value))
+    out.print(table)
+    for title, key in (("by agent", "by_agent"), ("by segment", "by_segment")):
+        if stats[key]:
+            t = Table(title=title, title_justify="left")
+            for col in ("", "dialogues", "label rate", "true success"):
+                t.add_column(col, justify="left" if not col else "right")
+            for name, row in stats[key].items():
+                t.add_row(name, str(row["dialogues"]), *("-" if row[k] is None else f"{row[k]:.1%}"
+                                                         for k in ("label_rate", "true_success_rate")))
+            out.print(t)
 
 
 @app.command()

@@ -6,7 +6,7 @@ entry-point group, then use it by name: ``make_agent("name")`` or
 """
 
 from aisalesman.agents.base import AgentTurn, SalesAgent, SalesObservation, agents, make_agent, register
-from aisalesman.agents.baselines import AdaptiveAgent, RandomAgent, ScriptedAgent
+from aisalesman.agents.baselines import AdaptiveAgent, FlawedAgent, RandomAgent, ScriptedAgent
 from aisalesman.agents.realiser import TemplateRealiser
 
 agents.register("llm", "aisalesman.agents.llm_salesman:LLMSalesman")
@@ -14,6 +14,7 @@ agents.register("llm", "aisalesman.agents.llm_salesman:LLMSalesman")
 __all__ = [
     "AdaptiveAgent",
     "AgentTurn",
+    "FlawedAgent",
     "RandomAgent",
     "SalesAgent",
     "SalesObservation",

@@ -1,6 +1,7 @@
-"""Baseline salesmen: ``random``, ``scripted`` (a fixed stage machine) and ``adaptive``.
+"""Baseline salesmen: ``random``, ``scripted`` (a fixed stage machine), ``adaptive`` and
+``flawed`` (adaptive with deliberate mistakes, for corpora with bad examples).
 
-All three speak through the :class:`TemplateRealiser`; none uses an LLM.
+All speak through the :class:`TemplateRealiser`; none uses an LLM.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from aisalesman.core.scenario import SalesmanView
 from aisalesman.core.types import CustomerAct, ObjectionType, SalesAct
 from aisalesman.customers.understanding import mentioned_needs, read_customer
 
-__all__ = ["AdaptiveAgent", "RandomAgent", "ScriptedAgent"]
+__all__ = ["AdaptiveAgent", "FlawedAgent", "RandomAgent", "ScriptedAgent"]
 
 _OPENING = (SalesAct.GREET, SalesAct.INTRODUCE)
 
@@ -175,3 +176,47 @@ class AdaptiveAgent(_TemplateAgent):
         if self.closes == 2 and SalesAct.OPERATIONAL_GUIDANCE not in self.done:
             return (SalesAct.OPERATIONAL_GUIDANCE, SalesAct.PROPOSE_CLOSE)
         return (SalesAct.PROPOSE_CLOSE,)
+
+
+FLAWS = ("false_claim", "over_discount", "premature_close", "ignore_dnc")
+
+
+@register("flawed")
+class FlawedAgent(AdaptiveAgent):
+    """The adaptive agent with deliberate mistakes, each turn with probability ``flaw_prob``.
+
+    A flawed turn asserts a known non-feature (``false_claim``), offers more than the
+    maximum discount (``over_discount``), closes before presenting (``premature_close``)
+    or keeps selling after a do-not-call request (``ignore_dnc``, whenever one was made).
+    The flaw is recorded in the turn's ``meta["flaw"]``. Synthetic corpora use it so
+    that not every unsuccessful call is the customer's doing.
+    """
+
+    def __init__(self, flaw_prob: float = 0.3, max_handles: int = 3, max_closes: int = 3) -> None:
+        if not 0.0 <= flaw_prob <= 1.0:
+            raise ConfigError(f"flaw_prob must be in [0, 1], got {flaw_prob!r}")
+        super().__init__(max_handles, max_closes)
+        self.flaw_prob = flaw_prob
+
+    def act(self, observation: SalesObservation) -> AgentTurn:
+        turn = super().act(observation)
+        if SalesAct.HONOUR_DNC in turn.acts:
+            if self.rng.random() < self.flaw_prob:
+                return self._flawed(self._say((SalesAct.PRESENT_PRODUCT,), plan=self.plan, feature=self.feature), "ignore_dnc")
+            return turn
+        if self.rng.random() >= self.flaw_prob:
+            return turn
+        flaw = self.rng.choice(FLAWS[:3])
+        if flaw == "false_claim" and self.view.product.non_features:
+            claim = self.rng.choice(self.view.product.non_features).claim
+            return self._flawed(AgentTurn(f"{turn.text} Also, {claim}.", turn.acts), flaw)
+        if flaw == "over_discount":
+            pct = int(self.view.product.max_discount_pct) + 15
+            return self._flawed(self._say((SalesAct.OFFER_DISCOUNT,), pct=pct), flaw)
+        if SalesAct.PRESENT_PRODUCT not in self.done:
+            return self._flawed(self._say((SalesAct.PROPOSE_CLOSE,), plan=self.plan, feature=self.feature), "premature_close")
+        return turn
+
+    @staticmethod
+    def _flawed(turn: AgentTurn, flaw: str) -> AgentTurn:
+        return AgentTurn(turn.text, turn.acts, turn.intent, {**(turn.meta or {}), "flaw": flaw})

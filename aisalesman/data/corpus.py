@@ -1,0 +1,214 @@
+"""Dialogue corpora: the synthetic generator, our JSONL format, and summaries.
+
+A corpus is a list of :class:`CorpusDialogue`: turns (our :class:`Turn` type) plus what is
+known of the outcome. Our JSONL format has one dialogue per line::
+
+    {"id": "syn-000042", "source": "synthetic", "agent": "adaptive", "persona_id": "train-0012",
+     "segment": "warm", "product": "bistro-boost", "seed": 123,
+     "turns": [{"index": 0, "speaker": "salesman", "text": "...", "acts": ["greet"], ...}, ...],
+     "termination_reason": "sale", "true_success": true, "labels": [true, false, true],
+     "label": true, "label_noise": 0.2}
+
+``true_success`` is what really happened (known for synthetic dialogues, null otherwise);
+``labels`` are the observed outcome labels, one per annotator, each flipped from the truth
+with probability ``label_noise``; ``label`` is their majority (ties count as failure).
+Synthetic dialogues come from the persona customer against a mix of salesman behaviours
+(``scripted``, ``adaptive``, ``random`` and ``flawed``) on the *train* persona split.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aisalesman.core.errors import ConfigError, DataFileError
+from aisalesman.core.seeding import derive_seed, make_rng
+from aisalesman.core.transcript import Claim, Turn
+from aisalesman.core.types import Role
+
+__all__ = ["DEFAULT_MIX", "CorpusDialogue", "corpus_stats", "generate_corpus", "read_corpus_jsonl", "write_corpus"]
+
+DEFAULT_MIX: dict[str, float] = {"scripted": 0.3, "adaptive": 0.3, "random": 0.2, "flawed": 0.2}
+
+
+@dataclass(frozen=True)
+class CorpusDialogue:
+    """One dialogue of a corpus, with whatever is known about its outcome."""
+
+    id: str
+    turns: tuple[Turn, ...]
+    label: bool | None = None
+    labels: tuple[bool, ...] = ()
+    true_success: bool | None = None
+    source: str = "synthetic"
+    agent: str | None = None
+    persona_id: str | None = None
+    segment: str | None = None
+    product: str | None = None
+    seed: int | None = None
+    termination_reason: str | None = None
+    label_noise: float | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"id": self.id, "source": self.source}
+        for key in ("agent", "persona_id", "segment", "product", "seed"):
+            if getattr(self, key) is not None:
+                d[key] = getattr(self, key)
+        d["turns"] = [t.to_dict() for t in self.turns]
+        d["termination_reason"] = self.termination_reason
+        d["true_success"] = self.true_success
+        d["labels"] = list(self.labels)
+        d["label"] = self.label
+        if self.label_noise is not None:
+            d["label_noise"] = self.label_noise
+        if self.meta:
+            d["meta"] = self.meta
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> CorpusDialogue:
+        turns = tuple(_turn(t, i) for i, t in enumerate(d["turns"]))
+        labels = tuple(bool(x) for x in d.get("labels") or ())
+        return cls(
+            id=str(d["id"]), turns=turns, label=d.get("label"), labels=labels, true_success=d.get("true_success"),
+            source=d.get("source", "synthetic"), agent=d.get("agent"), persona_id=d.get("persona_id"),
+            segment=d.get("segment"), product=d.get("product"), seed=d.get("seed"),
+            termination_reason=d.get("termination_reason"), label_noise=d.get("label_noise"), meta=dict(d.get("meta") or {}),
+        )
+
+
+def _turn(t: Mapping[str, Any], i: int) -> Turn:
+    speaker = Role(t["speaker"])
+    text = t["text"]
+    if not isinstance(text, str):
+        raise ValueError(f"turn {i}: text must be a string")
+    claims = tuple(Claim(**c) for c in t.get("claims") or ())
+    return Turn(int(t.get("index", i)), speaker, text, tuple(t.get("acts") or ()), t.get("objection"), claims,
+                t.get("intent"), dict(t.get("meta") or {}))
+
+
+def _majority(labels: Sequence[bool]) -> bool:
+    return sum(labels) * 2 > len(labels)
+
+
+def generate_corpus(n: int, *, label_noise: float = 0.0, seed: int = 0, annotators: int = 1,
+                    personas: str = "train", products: str = "all", mix: Mapping[str, float] | None = None,
+                    max_turns: int = 40) -> Iterator[CorpusDialogue]:
+    """Yield ``n`` synthetic dialogues (see the module docstring); deterministic in ``seed``."""
+    from aisalesman.core.types import Outcome
+    from aisalesman.data.loading import load_personas, load_products
+    from aisalesman.evaluation.runner import EpisodeSpec, run_episode
+
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ConfigError(f"n must be a positive integer, got {n!r}")
+    if not 0.0 <= label_noise <= 1.0:
+        raise ConfigError(f"label_noise must be in [0, 1], got {label_noise!r}")
+    if isinstance(annotators, bool) or not isinstance(annotators, int) or annotators < 1:
+        raise ConfigError(f"annotators must be a positive integer, got {annotators!r}")
+    mix = dict(mix or DEFAULT_MIX)
+    if not mix or any(w < 0 for w in mix.values()) or sum(mix.values()) <= 0:
+        raise ConfigError(f"mix must give non-negative weights with a positive sum, got {mix}")
+    pool, prods = load_personas(personas), load_products(products)
+    names, weights = list(mix), [mix[k] for k in mix]
+    for i in range(n):
+        rng = make_rng(seed, "corpus", i)
+        agent = rng.choices(names, weights)[0]
+        persona, product = pool[rng.randrange(len(pool))], prods[rng.randrange(len(prods))]
+        episode_seed = derive_seed(seed, "corpus-episode", i)
+        t = run_episode(EpisodeSpec(i, agent, persona, product, 0, episode_seed, max_turns=max_turns))
+        truth = t.outcome == Outcome.SALE
+        noise = make_rng(seed, "labels", i)
+        labels = tuple(truth if noise.random() >= label_noise else not truth for _ in range(annotators))
+        yield CorpusDialogue(
+            id=f"syn-{i:06d}", turns=t.turns, label=_majority(labels), labels=labels, true_success=truth,
+            agent=agent, persona_id=persona.id, segment=str(persona.segment), product=product.key, seed=episode_seed,
+            termination_reason=t.termination_reason, label_noise=label_noise,
+        )
+
+
+def write_corpus(dialogues: Iterable[CorpusDialogue], path: str | Path) -> int:
+    """Write our JSONL format atomically (a temporary file renamed at the end); return the count."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    count = 0
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            for d in dialogues:
+                fh.write(json.dumps(d.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
+                count += 1
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return count
+
+
+def read_corpus_jsonl(path: str | Path) -> list[CorpusDialogue]:
+    """Read our JSONL format; a bad line is an error naming the file and line."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataFileError(path, "no such file")
+    out = []
+    with path.open(encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                out.append(CorpusDialogue.from_dict(json.loads(line)))
+            except json.JSONDecodeError as err:
+                raise DataFileError(path, f"line {lineno}: not JSON ({err.msg})") from err
+            except (KeyError, TypeError, ValueError) as err:
+                raise DataFileError(path, f"line {lineno}: not a corpus dialogue ({type(err).__name__}: {err})") from err
+    if not out:
+        raise DataFileError(path, "the corpus is empty")
+    return out
+
+
+def _rate(k: int, n: int) -> float | None:
+    return round(k / n, 4) if n else None
+
+
+def corpus_stats(dialogues: Sequence[CorpusDialogue]) -> dict[str, Any]:
+    """A summary: sizes, turns, label and true-success rates, label accuracy, by agent and segment."""
+    n = len(dialogues)
+    labelled = [d for d in dialogues if d.label is not None]
+    known = [d for d in dialogues if d.true_success is not None]
+    both = [d for d in labelled if d.true_success is not None]
+    turns = [len(d.turns) for d in dialogues]
+    speakers = Counter(t.speaker for d in dialogues for t in d.turns)
+
+    def group(key: str) -> dict[str, Any]:
+        by: dict[str, list[CorpusDialogue]] = defaultdict(list)
+        for d in dialogues:
+            value = getattr(d, key)
+            if value is not None:
+                by[value].append(d)
+        return {k: {"dialogues": len(v), "label_rate": _rate(sum(1 for d in v if d.label), len(v)),
+                    "true_success_rate": _rate(sum(1 for d in v if d.true_success), sum(d.true_success is not None
+                                                                                        for d in v))}
+                for k, v in sorted(by.items())}
+
+    annotators = Counter(len(d.labels) for d in dialogues if d.labels)
+    return {
+        "dialogues": n,
+        "turns": sum(turns),
+        "mean_turns": round(sum(turns) / n, 2) if n else 0.0,
+        "salesman_turns": speakers.get(Role.SALESMAN, 0),
+        "customer_turns": speakers.get(Role.CUSTOMER, 0),
+        "labelled": len(labelled),
+        "label_rate": _rate(sum(1 for d in labelled if d.label), len(labelled)),
+        "true_success_known": len(known),
+        "true_success_rate": _rate(sum(1 for d in known if d.true_success), len(known)),
+        "label_accuracy": _rate(sum(1 for d in both if d.label == d.true_success), len(both)),
+        "annotators": dict(sorted(annotators.items())),
+        "sources": dict(sorted(Counter(d.source for d in dialogues).items())),
+        "by_agent": group("agent"),
+        "by_segment": group("segment"),
+    }
