@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from aisalesman.core.errors import ConfigError, DataFileError
+from aisalesman.core.files import read_records
 from aisalesman.core.seeding import derive_seed, make_rng
 from aisalesman.core.transcript import Claim, Turn
 from aisalesman.core.types import Role
@@ -151,21 +152,13 @@ def write_corpus(dialogues: Iterable[CorpusDialogue], path: str | Path) -> int:
 
 
 def read_corpus_jsonl(path: str | Path) -> list[CorpusDialogue]:
-    """Read our JSONL format; a bad line is an error naming the file and line."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataFileError(path, "no such file")
+    """Read our JSONL format; a bad record is an error naming the file and the record."""
     out = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                out.append(CorpusDialogue.from_dict(json.loads(line)))
-            except json.JSONDecodeError as err:
-                raise DataFileError(path, f"line {lineno}: not JSON ({err.msg})") from err
-            except (KeyError, TypeError, ValueError) as err:
-                raise DataFileError(path, f"line {lineno}: not a corpus dialogue ({type(err).__name__}: {err})") from err
+    for i, record in enumerate(read_records(path), 1):
+        try:
+            out.append(CorpusDialogue.from_dict(record))
+        except (KeyError, TypeError, ValueError) as err:
+            raise DataFileError(path, f"record {i}: not a corpus dialogue ({type(err).__name__}: {err})") from err
     if not out:
         raise DataFileError(path, "the corpus is empty")
     return out

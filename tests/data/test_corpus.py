@@ -63,13 +63,13 @@ def test_bad_settings_and_files(tmp_path):
         next(generate_corpus(5, mix={"scripted": -1}))
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "x", "turns": []}\n{"id": "y"}\n')
-    with pytest.raises(DataFileError, match="line 2: not a corpus dialogue"):
+    with pytest.raises(DataFileError, match="record 2: not a corpus dialogue"):
         read_corpus_jsonl(bad)
     bad.write_text('{"id": "x", "turns": [{"speaker": "robot", "text": "hi"}]}\n')
-    with pytest.raises(DataFileError, match="line 1"):
+    with pytest.raises(DataFileError, match="record 1"):
         read_corpus_jsonl(bad)
     bad.write_text("{nope\n")
-    with pytest.raises(DataFileError, match="line 1: not JSON"):
+    with pytest.raises(DataFileError, match="line 1: not valid JSON"):
         read_corpus_jsonl(bad)
 
 
