@@ -171,12 +171,6 @@ class CustomerService:
         except InvalidActionError as err:
             raise _APIError(400, f"customer turn {len(call.turns)}: {err}", "invalid_utterance") from err
 
-    def reply(self, model: str, messages: Sequence[dict[str, Any]], seed: int | None = None) -> dict[str, Any]:
-        """:meth:`areply` for synchronous callers."""
-        import asyncio
-
-        return asyncio.run(self.areply(model, messages, seed))
-
 
 def create_app(service: CustomerService, *, api_key: str | None = None):
     """The FastAPI application; ``api_key`` set means every request needs ``Authorization: Bearer <key>``."""

@@ -30,7 +30,7 @@ from aisalesman.agents.base import agents as agent_registry
 from aisalesman.agents.base import make_agent
 from aisalesman.core.config import BenchmarkConfig, LLMConfig, to_yaml
 from aisalesman.core.errors import ConfigError, UnknownNameError
-from aisalesman.core.llm import CachedChatModel, ChatModel, make_chat_model
+from aisalesman.core.llm import ChatModel, make_chat_model
 from aisalesman.customers.base import customers as customer_registry
 from aisalesman.customers.base import make_customer
 from aisalesman.data import load_personas, load_products
@@ -74,14 +74,21 @@ def _llm_kwargs(llm: LLMConfig) -> dict[str, Any]:
     return {"temperature": llm.temperature, "top_p": llm.top_p, "max_tokens": llm.max_tokens}
 
 
+def _roles_with_models(cfg: BenchmarkConfig) -> set[str]:
+    """The roles (``customer``, ``salesman``) played by something that uses an LLM."""
+    roles = set()
+    if _uses_model(customer_registry, cfg.customer):
+        roles.add("customer")
+    if any(_uses_model(agent_registry, a) for a in cfg.agents):
+        roles.add("salesman")
+    return roles
+
+
 def _models(cfg: BenchmarkConfig) -> dict[str, ChatModel | None]:
     """The shared chat model of each role that needs one (built once for the whole run)."""
-    models: dict[str, ChatModel | None] = {"customer": None, "salesman": None}
-    if _uses_model(customer_registry, cfg.customer):
-        models["customer"] = make_chat_model(cfg.customer_llm)
-    if any(_uses_model(agent_registry, a) for a in cfg.agents):
-        models["salesman"] = make_chat_model(cfg.salesman_llm)
-    return models
+    roles = _roles_with_models(cfg)
+    return {role: make_chat_model(getattr(cfg, f"{role}_llm")) if role in roles else None
+            for role in ("customer", "salesman")}
 
 
 def _kwargs(cfg: BenchmarkConfig) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
@@ -106,7 +113,7 @@ def _model_stats(models: dict[str, ChatModel | None]) -> dict[str, Any]:
     out = {}
     for role, m in models.items():
         if m is not None:
-            out[role] = {"model": m.name, **(m.combined_stats() if isinstance(m, CachedChatModel) else m.stats.to_dict())}
+            out[role] = {"model": m.name, **m.stats_dict()}
     return out
 
 
@@ -129,7 +136,7 @@ def run_benchmark(
     specs = episode_specs(cfg.agents, personas, products, trials=cfg.trials, seed=cfg.seed, goal=cfg.goal,
                           max_turns=cfg.max_turns, customer=cfg.customer, agent_kwargs=agent_kwargs,
                           customer_kwargs=customer_kwargs)
-    uses_llm = _uses_model(customer_registry, cfg.customer) or any(_uses_model(agent_registry, a) for a in cfg.agents)
+    uses_llm = bool(_roles_with_models(cfg))
     if uses_llm and cfg.workers > 1:
         raise ConfigError(f"workers: runs with LLMs use one process and --concurrency N; got workers={cfg.workers}")
     out = Path(cfg.out)

@@ -178,6 +178,10 @@ class BaseChatModel:
                 raise r
         return list(results)  # type: ignore[arg-type]
 
+    def stats_dict(self) -> dict[str, Any]:
+        """The counters to report for this model (wrappers merge their inner model's)."""
+        return self.stats.to_dict()
+
     def run_sync(self, coro):
         """Run ``coro`` (which uses this model) to completion from synchronous code.
 

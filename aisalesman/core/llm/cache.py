@@ -91,7 +91,7 @@ class CachedChatModel(BaseChatModel):
                     fh.write(line + "\n")
         return result
 
-    def combined_stats(self) -> dict:
+    def stats_dict(self) -> dict:
         d = self.inner.stats.to_dict()
         d["cache_hits"], d["cache_misses"] = self.stats.cache_hits, self.stats.cache_misses
         return d
