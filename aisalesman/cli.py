@@ -258,13 +258,24 @@ def corpus_stats_command(
     path: Path = typer.Argument(..., help="a corpus file"),
     as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
 ) -> None:
-    """Summarise a corpus: sizes, turns, label and true-success rates, by agent and segment."""
-    from aisalesman.data.corpus import corpus_stats, read_corpus_jsonl
+    """Summarise a corpus: sizes, turns, label and true-success rates, by agent and segment.
 
-    stats = corpus_stats(read_corpus_jsonl(path))
+    Reads our JSONL format and, through schema discovery, TeleSalesCorpus-shaped JSON files;
+    for the latter it also reports what it could not map.
+    """
+    from aisalesman.data.corpus import corpus_stats
+    from aisalesman.data.telesales import load_corpus
+
+    dialogues, load_report = load_corpus(path)
+    stats = corpus_stats(dialogues)
     if as_json:
+        if load_report is not None:
+            stats["load_report"] = load_report.to_dict()
         out.print(json.dumps(stats, indent=2, sort_keys=True), markup=False, highlight=False, soft_wrap=True)
         return
+    if load_report is not None:
+        for line in load_report.lines():
+            out.print(line, markup=False, highlight=False)
     table = Table(title=f"Corpus {path}", title_justify="left")
     table.add_column("")
     table.add_column("value", justify="right")
@@ -283,6 +294,27 @@ def corpus_stats_command(
                 t.add_row(name, str(row["dialogues"]), *("-" if row[k] is None else f"{row[k]:.1%}"
                                                          for k in ("label_rate", "true_success_rate")))
             out.print(t)
+
+
+@corpus_app.command("import")
+def corpus_import(
+    path: Path = typer.Argument(..., help="a TeleSalesCorpus-shaped JSON (or JSON lines) file"),
+    out_file: Path = typer.Option(..., "--out", help="output file in our corpus format (.jsonl)"),
+    overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing file"),
+) -> None:
+    """Convert a corpus of undocumented schema into our JSONL format, reporting what was not mapped."""
+    from aisalesman.core.errors import ConfigError
+    from aisalesman.data.corpus import write_corpus
+    from aisalesman.data.telesales import load_telesales_corpus
+
+    if out_file.suffix != ".jsonl":
+        raise ConfigError(f"--out: corpus files are JSONL; use a .jsonl name, got {out_file}")
+    if out_file.exists() and not overwrite:
+        raise ConfigError(f"--out: {out_file} exists; pass --overwrite to replace it")
+    dialogues, load_report = load_telesales_corpus(path)
+    for line in load_report.lines():
+        out.print(line, markup=False, highlight=False)
+    out.print(f"wrote {write_corpus(dialogues, out_file)} dialogues to {out_file}")
 
 
 @app.command()
