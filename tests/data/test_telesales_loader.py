@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from aisalesman.core.errors import DataFileError
 from aisalesman.core.types import Role
 from aisalesman.data.corpus import read_corpus_jsonl
