@@ -10,6 +10,7 @@ import random
 
 from aisalesman.agents.base import AgentTurn, SalesObservation, register
 from aisalesman.agents.realiser import TemplateRealiser, default_plan, feature_for_needs
+from aisalesman.agents.stages import default_stage_machine
 from aisalesman.core.errors import ConfigError
 from aisalesman.core.scenario import SalesmanView
 from aisalesman.core.types import CustomerAct, ObjectionType, SalesAct
@@ -33,7 +34,7 @@ class _TemplateAgent:
         pass
 
     def _say(self, acts: tuple[SalesAct, ...], **kw) -> AgentTurn:
-        return AgentTurn(self.realiser.realise(acts, **kw), acts)
+        return AgentTurn(self.realiser.realise(acts, **kw), acts, default_stage_machine().primary(acts))
 
 
 @register("random")
@@ -56,7 +57,7 @@ class RandomAgent(_TemplateAgent):
         non_features = self.view.product.non_features
         if act is SalesAct.PRESENT_PRODUCT and non_features and self.rng.random() < self.false_claim_prob:
             claim = self.rng.choice(non_features).claim
-            return AgentTurn(f"{turn.text} Also, {claim}.", turn.acts)
+            return AgentTurn(f"{turn.text} Also, {claim}.", turn.acts, turn.intent)
         return turn
 
 
@@ -209,7 +210,7 @@ class FlawedAgent(AdaptiveAgent):
         flaw = self.rng.choice(FLAWS[:3])
         if flaw == "false_claim" and self.view.product.non_features:
             claim = self.rng.choice(self.view.product.non_features).claim
-            return self._flawed(AgentTurn(f"{turn.text} Also, {claim}.", turn.acts), flaw)
+            return self._flawed(AgentTurn(f"{turn.text} Also, {claim}.", turn.acts, turn.intent), flaw)
         if flaw == "over_discount":
             pct = int(self.view.product.max_discount_pct) + 15
             return self._flawed(self._say((SalesAct.OFFER_DISCOUNT,), pct=pct), flaw)

@@ -32,7 +32,12 @@ class Claim:
 
 @dataclass(frozen=True, slots=True)
 class Turn:
-    """One utterance with what was recognised in it."""
+    """One utterance with what was recognised in it.
+
+    Salesman turns carry an ``intent`` (the agent's declared one, or the primary act read
+    from the text) and the sales ``capability`` it exercises (None for an intent outside
+    the stage machine).
+    """
 
     index: int
     speaker: Role
@@ -42,6 +47,7 @@ class Turn:
     claims: tuple[Claim, ...] = ()
     intent: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    capability: str | None = None
 
     @property
     def false_claims(self) -> tuple[Claim, ...]:
@@ -60,6 +66,7 @@ class Turn:
             out["claims"] = [asdict(c) for c in self.claims]
         if self.intent is not None:
             out["intent"] = self.intent
+            out["capability"] = self.capability
         if self.meta:
             out["meta"] = self.meta
         return out

@@ -21,7 +21,6 @@ __all__ = [
     "Segment",
     "StrEnum",
     "TerminationReason",
-    "ACT_CAPABILITY",
 ]
 
 
@@ -102,7 +101,10 @@ class ObjectionType(StrEnum):
 
 
 class Capability(StrEnum):
-    """The six sales capabilities (our reconstruction of the paper's evaluation axes)."""
+    """The six sales capabilities (our reconstruction of the paper's evaluation axes).
+
+    Which intent exercises which is data: ``agents/data/stage_machine.yaml``.
+    """
 
     OPENING = "opening"
     PRODUCT_INTRODUCTION = "product_introduction"
@@ -110,23 +112,6 @@ class Capability(StrEnum):
     OBJECTION_HANDLING = "objection_handling"
     OPERATIONAL_GUIDANCE = "operational_guidance"
     CLOSING = "closing"
-
-
-ACT_CAPABILITY: dict[SalesAct, Capability] = {
-    SalesAct.GREET: Capability.OPENING,
-    SalesAct.INTRODUCE: Capability.OPENING,
-    SalesAct.ASK_NEED: Capability.BUSINESS_ANALYSIS,
-    SalesAct.BUSINESS_ANALYSIS: Capability.BUSINESS_ANALYSIS,
-    SalesAct.PRESENT_PRODUCT: Capability.PRODUCT_INTRODUCTION,
-    SalesAct.EVIDENCE: Capability.PRODUCT_INTRODUCTION,
-    SalesAct.HANDLE_OBJECTION: Capability.OBJECTION_HANDLING,
-    SalesAct.OFFER_DISCOUNT: Capability.OBJECTION_HANDLING,
-    SalesAct.OPERATIONAL_GUIDANCE: Capability.OPERATIONAL_GUIDANCE,
-    SalesAct.PROPOSE_CLOSE: Capability.CLOSING,
-    SalesAct.SCHEDULE_FOLLOW_UP: Capability.CLOSING,
-    SalesAct.GOODBYE: Capability.CLOSING,
-    SalesAct.HONOUR_DNC: Capability.CLOSING,
-}
 
 
 class Segment(StrEnum):

@@ -91,7 +91,7 @@ def _turn(t: Mapping[str, Any], i: int) -> Turn:
         raise ValueError(f"turn {i}: text must be a string")
     claims = tuple(Claim(**c) for c in t.get("claims") or ())
     return Turn(int(t.get("index", i)), speaker, text, tuple(t.get("acts") or ()), t.get("objection"), claims,
-                t.get("intent"), dict(t.get("meta") or {}))
+                t.get("intent"), dict(t.get("meta") or {}), t.get("capability"))
 
 
 def _majority(labels: Sequence[bool]) -> bool:

@@ -21,10 +21,11 @@ Observations
     purchase threshold, scepticism, patience/60, agreeableness; segment (one-hot, 5);
     objection strengths by type (7); do-not-call proneness.
 
-Legal acts (the stage machine)
+Legal acts (the stage machine, ``agents/data/stage_machine.yaml``)
     The first salesman turn may only greet or introduce; after a do-not-call request only
     ``honour_dnc`` and ``goodbye`` are legal; ``handle_objection`` needs an open objection;
-    greeting, introducing and ``honour_dnc`` are otherwise illegal. The customer may accept
+    greeting, introducing and ``honour_dnc`` are otherwise illegal. Each salesman turn
+    records the chosen act as its intent. The customer may accept
     a sale only right after a close and an appointment only right after a follow-up offer.
 
 Rewards, termination, seeding
@@ -44,6 +45,7 @@ import numpy as np
 from gymnasium.spaces import Box, Dict, Discrete
 
 from aisalesman.agents.realiser import TemplateRealiser, default_plan, feature_for_needs
+from aisalesman.agents.stages import default_stage_machine
 from aisalesman.core.errors import ConfigError, InvalidActionError
 from aisalesman.core.seeding import derive_seed
 from aisalesman.core.types import ObjectionType, SalesAct, Segment
@@ -63,21 +65,12 @@ SALESMAN_OBS_DIM = 1 + len(CUSTOMER_MOVES) + len(ObjectionType) + len(SALES_ACTS
 CUSTOMER_OBS_DIM = 1 + len(SALES_ACTS) + 6 + len(Segment) + len(ObjectionType) + 1
 
 
-def legal_sales_acts(*, first_turn: bool, dnc_requested: bool, objection_open: bool) -> np.ndarray:
-    """The salesman's legal-act mask (int8, one entry per :class:`SalesAct`)."""
-    mask = np.zeros(len(SALES_ACTS), dtype=np.int8)
-    if first_turn:
-        legal = (SalesAct.GREET, SalesAct.INTRODUCE)
-    elif dnc_requested:
-        legal = (SalesAct.HONOUR_DNC, SalesAct.GOODBYE)
-    else:
-        banned = {SalesAct.GREET, SalesAct.INTRODUCE, SalesAct.HONOUR_DNC}
-        if not objection_open:
-            banned.add(SalesAct.HANDLE_OBJECTION)
-        legal = tuple(a for a in SALES_ACTS if a not in banned)
-    for a in legal:
-        mask[_ACT_INDEX[a]] = 1
-    return mask
+def legal_sales_acts(*, previous: str | None, dnc_requested: bool, objection_open: bool) -> np.ndarray:
+    """The salesman's legal-act mask (int8, one entry per :class:`SalesAct`) from the stage machine.
+
+    ``previous`` is the salesman's previous intent (None on the first turn).
+    """
+    return default_stage_machine().mask(previous, dnc_requested=dnc_requested, objection_open=objection_open)
 
 
 class TeleSalesActEnv(TeleSalesEnv):
@@ -135,7 +128,7 @@ class TeleSalesActEnv(TeleSalesEnv):
             raise InvalidActionError(f"{agent} action {idx} is outside [0, {n})")
         return idx
 
-    def _to_text(self, action: Any) -> tuple[str, dict[str, float]]:
+    def _to_text(self, action: Any) -> tuple[str, dict[str, float], str | None]:
         agent = self.agent_selection
         idx = self._index(action, agent)
         extra: dict[str, float] = {}
@@ -145,7 +138,7 @@ class TeleSalesActEnv(TeleSalesEnv):
                 raise InvalidActionError(f"{agent} action {idx} ({name}) is not legal now")
             if agent == "salesman":
                 extra["illegal_action"] = self.illegal_penalty
-        return self._realise(agent, idx), extra
+        return self._realise(agent, idx), extra, str(SALES_ACTS[idx]) if agent == "salesman" else None
 
     def _realise(self, agent: str, idx: int) -> str:
         if agent == "salesman":
@@ -187,9 +180,9 @@ class TeleSalesActEnv(TeleSalesEnv):
     def _mask(self, agent: str) -> np.ndarray:
         call = self.call
         if agent == "salesman":
-            return legal_sales_acts(
-                first_turn=not call.turns, dnc_requested=call.dnc_requested, objection_open=self._open is not None
-            )
+            previous = next((t.intent for t in reversed(call.turns) if t.speaker == "salesman"), None)
+            return legal_sales_acts(previous=previous, dnc_requested=call.dnc_requested,
+                                    objection_open=self._open is not None)
         mask = np.ones(len(CUSTOMER_MOVES), dtype=np.int8)
         last_acts = call.turns[-1].acts if call.turns else ()
         mask[_MOVE_INDEX["accept_sale"]] = SalesAct.PROPOSE_CLOSE in last_acts

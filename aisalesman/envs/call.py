@@ -15,13 +15,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from aisalesman.agents.stages import default_stage_machine
 from aisalesman.core.errors import ConfigError, InvalidActionError
 from aisalesman.core.scenario import Scenario
 from aisalesman.core.transcript import Turn
 from aisalesman.core.types import CustomerAct, CustomerDecision, Outcome, Role, SalesAct, TerminationReason
 from aisalesman.customers.understanding import DECISION_PRECEDENCE, claim_checker, read_customer, read_salesman
 
-__all__ = ["RewardConfig", "RewardModel", "SalesCall"]
+__all__ = ["OTHER_INTENT", "RewardConfig", "RewardModel", "SalesCall"]
+
+OTHER_INTENT = "other"  # the intent of a salesman turn in which no known act was recognised
 
 _ENDING_SALES_ACTS = (SalesAct.GOODBYE, SalesAct.HONOUR_DNC)
 
@@ -116,17 +119,21 @@ class SalesCall:
             )
 
     def speak(self, role: Role, text: str, *, meta: dict[str, Any] | None = None,
-              decision: CustomerDecision | None = None) -> dict[str, float]:
+              decision: CustomerDecision | None = None, intent: str | None = None) -> dict[str, float]:
         """Record an utterance; return the salesman reward components it earned.
 
         ``decision`` (customer only) is a structured decision that overrides the one read
-        from the text.
+        from the text. ``intent`` (salesman only) is the intent the agent declared; without
+        one, the turn's intent is the primary act read from the text (``other`` if none),
+        and its capability follows from the stage machine.
         """
         self.validate(role, text)
+        if role is Role.CUSTOMER and intent is not None:
+            raise InvalidActionError("only the salesman's turn takes an intent")
         if role is Role.SALESMAN:
             if decision is not None:
                 raise InvalidActionError("only the customer's turn takes a decision")
-            earned = self._salesman(text, meta)
+            earned = self._salesman(text, meta, intent)
         else:
             earned = self._customer(text, meta, None if decision is None else CustomerDecision(decision))
         self.next_role = Role.CUSTOMER if role is Role.SALESMAN else Role.SALESMAN
@@ -143,10 +150,13 @@ class SalesCall:
         self.reason = TerminationReason.INFRA_ERROR
         self.infra_detail = detail
 
-    def _salesman(self, text: str, meta: dict[str, Any] | None) -> dict[str, float]:
+    def _salesman(self, text: str, meta: dict[str, Any] | None, intent: str | None) -> dict[str, float]:
         reading = read_salesman(text)
         claims = self.checker.check(text)
-        turn = Turn(len(self.turns), Role.SALESMAN, text, tuple(map(str, reading.acts)), None, claims, None, meta or {})
+        machine = default_stage_machine()
+        intent = intent or machine.primary(reading.acts) or OTHER_INTENT
+        turn = Turn(len(self.turns), Role.SALESMAN, text, tuple(map(str, reading.acts)), None, claims, intent,
+                    dict(meta or {}), machine.capability(intent))
         self.turns.append(turn)
         r = self.rewards
         earned = {"turn_cost": r.turn_cost}

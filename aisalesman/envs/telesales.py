@@ -200,7 +200,17 @@ class TeleSalesEnv(AECEnv):
             raise InvalidActionError(f"it is the {self.agent_selection}'s turn, not the customer's")
         self._step(reply.text, reply.decision, reply.meta)
 
-    def _step(self, action: Any, decision: CustomerDecision | None = None, meta: dict[str, Any] | None = None) -> None:
+    def step_salesman_turn(self, text: str, *, intent: str | None = None, meta: dict[str, Any] | None = None) -> None:
+        """Step the salesman with an utterance plus the intent and metadata its agent declared.
+
+        A declared ``intent`` replaces the one the environment would read from the text.
+        """
+        if self.agent_selection != "salesman":
+            raise InvalidActionError(f"it is the {self.agent_selection}'s turn, not the salesman's")
+        self._step(text, meta=meta, intent=intent)
+
+    def _step(self, action: Any, decision: CustomerDecision | None = None, meta: dict[str, Any] | None = None,
+              intent: str | None = None) -> None:
         agent = self.agent_selection
         if self.terminations[agent] or self.truncations[agent]:
             if action is not None:
@@ -210,8 +220,8 @@ class TeleSalesEnv(AECEnv):
             self._was_dead_step(action)
             return
         self._cumulative_rewards[agent] = 0.0
-        text, extra = self._to_text(action)
-        earned = self.call.speak(Role(agent), text, decision=decision, meta=meta)
+        text, extra, chosen = self._to_text(action)
+        earned = self.call.speak(Role(agent), text, decision=decision, meta=meta, intent=intent or chosen)
         for key, value in extra.items():
             self.call.components[key] = self.call.components.get(key, 0.0) + value
             earned[key] = earned.get(key, 0.0) + value
@@ -219,12 +229,13 @@ class TeleSalesEnv(AECEnv):
         self.agent_selection = self.possible_agents[1 - self.possible_agents.index(agent)]
         self._accumulate_rewards()
 
-    def _to_text(self, action: Any) -> tuple[str, dict[str, float]]:
-        """The utterance for ``action`` and any extra salesman reward components.
+    def _to_text(self, action: Any) -> tuple[str, dict[str, float], str | None]:
+        """The utterance for ``action``, any extra salesman reward components, and its intent.
 
-        Text envs take the action as is; the act-level env realises acts as text.
+        Text envs take the action as is (the intent is read from the text); the act-level
+        env realises acts as text and records the chosen act as the intent.
         """
-        return action, {}
+        return action, {}, None
 
     def _after_turn(self, salesman_reward: float) -> None:
         call, turn = self.call, self.call.turns[-1]

@@ -13,7 +13,7 @@ import json
 import multiprocessing as mp
 import os
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -117,11 +117,7 @@ def _setup(spec: EpisodeSpec, models: Mapping[str, ChatModel | None]):
 
 
 def _salesman_moved(env: TeleSalesEnv, move: AgentTurn) -> None:
-    call = env.call
-    env.step(move.text)
-    if move.intent is not None or move.meta:
-        turn = call.turns[-1]
-        call.turns[-1] = replace(turn, intent=move.intent, meta={**turn.meta, **(move.meta or {})})
+    env.step_salesman_turn(move.text, intent=move.intent, meta=move.meta)
 
 
 def run_episode(spec: EpisodeSpec, models: Mapping[str, ChatModel | None] | None = None) -> Transcript:
