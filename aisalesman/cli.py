@@ -172,7 +172,7 @@ def simulate(
     from aisalesman.data import load_product
     from aisalesman.evaluation.runner import EpisodeSpec, run_episode
 
-    if agent not in agent_registry:
+    if not agent_registry.has(agent):
         raise UnknownNameError(agent_registry.unknown_message(agent))
     if goal not in {g.value for g in Goal}:
         raise ConfigError(f"goal: must be one of {[g.value for g in Goal]}, got {goal!r}")
@@ -294,6 +294,50 @@ def corpus_stats_command(
                 t.add_row(name, str(row["dialogues"]), *("-" if row[k] is None else f"{row[k]:.1%}"
                                                          for k in ("label_rate", "true_success_rate")))
             out.print(t)
+
+
+@app.command("build-library")
+def build_library_command(
+    corpus: Path = typer.Option(..., "--corpus", help="a corpus: our JSONL format or a TeleSalesCorpus-shaped JSON file"),
+    out_file: Path = typer.Option(..., "--out", help="the library file to write (.json)"),
+    weights: Optional[Path] = typer.Option(None, help="dialogue success weights (JSON id -> probability, or JSONL "
+                                                      "records with id and weight); default: the raw labels"),
+    intents_from: Optional[Path] = typer.Option(None, help="a labelled corpus to train the intent classifier on, for "
+                                                           "corpora whose turns carry no intents or acts"),
+    distance: float = typer.Option(0.35, help="cosine distance threshold for clustering outlines"),
+    embedding: str = typer.Option("tfidf", help="tfidf or sentence-transformers:<model>"),
+    prior: str = typer.Option("1,1", help="Beta prior a,b of each entry's success rate"),
+    keep_false_claims: bool = typer.Option(False, "--keep-false-claims", help="keep turns the corpus marks as false"),
+    overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing file"),
+) -> None:
+    """Mine a script library (outlines per intent with posterior success) from a corpus, for DOGA."""
+    from aisalesman.agents.intents import TfidfIntentClassifier, labelled_turns
+    from aisalesman.agents.library import build_library, read_weights
+    from aisalesman.core.errors import ConfigError
+    from aisalesman.data.telesales import load_corpus
+
+    if out_file.suffix != ".json":
+        raise ConfigError(f"--out: libraries are JSON; use a .json name, got {out_file}")
+    if out_file.exists() and not overwrite:
+        raise ConfigError(f"--out: {out_file} exists; pass --overwrite to replace it")
+    try:
+        a, b = (float(x) for x in prior.split(","))
+    except ValueError:
+        raise ConfigError(f"--prior: expected two numbers 'a,b', got {prior!r}") from None
+    dialogues, _ = load_corpus(corpus)
+    classifier = None
+    if intents_from is not None:
+        classifier = TfidfIntentClassifier.from_examples(labelled_turns(load_corpus(intents_from)[0]))
+    library = build_library(dialogues, weights=read_weights(weights) if weights else None, prior=(a, b),
+                            distance=distance, embedding=embedding, exclude_false_claims=not keep_false_claims,
+                            classifier=classifier, source=corpus.name)
+    library.save(out_file)
+    counts: dict[str, int] = {}
+    for e in library.entries:
+        counts[e.intent] = counts.get(e.intent, 0) + 1
+    out.print(f"wrote {len(library.entries)} entries from {library.meta['turns']} turns of "
+              f"{library.meta['dialogues_used']} dialogues to {out_file} ({library.meta['weights']})")
+    out.print("entries by intent: " + ", ".join(f"{k} {v}" for k, v in counts.items()), markup=False)
 
 
 @corpus_app.command("import")

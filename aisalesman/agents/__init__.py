@@ -10,6 +10,7 @@ from aisalesman.agents.baselines import AdaptiveAgent, FlawedAgent, RandomAgent,
 from aisalesman.agents.realiser import TemplateRealiser
 
 agents.register("llm", "aisalesman.agents.llm_salesman:LLMSalesman")
+agents.register("doga", "aisalesman.agents.doga:DOGAAgent")
 
 __all__ = [
     "AdaptiveAgent",

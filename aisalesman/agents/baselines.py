@@ -36,6 +36,30 @@ class _TemplateAgent:
     def _say(self, acts: tuple[SalesAct, ...], **kw) -> AgentTurn:
         return AgentTurn(self.realiser.realise(acts, **kw), acts, default_stage_machine().primary(acts))
 
+    # ------------------------------------------------------------ under DOGA guidance
+    def _observe(self, observation: SalesObservation) -> None:
+        """Update what the agent knows from the customer's last turn (when it does not choose the act)."""
+
+    def _note(self, act: SalesAct) -> None:
+        """Record that ``act`` was performed."""
+
+    def _realise_kwargs(self, act: SalesAct, observation: SalesObservation) -> dict:
+        last = observation.last_customer_turn
+        objection = ObjectionType(last.objection) if last is not None and last.objection else None
+        return {"objection": objection} if act is SalesAct.HANDLE_OBJECTION else {}
+
+    def guidance_fields(self) -> dict:
+        """Placeholder values for DOGA's outlines: this call's CRM view and the plan it would pitch."""
+        return self.realiser.fields()
+
+    def act_guided(self, observation: SalesObservation, guidance) -> AgentTurn:
+        """Perform the guided intent: the filled outline when there is one, else this agent's template."""
+        self._observe(observation)
+        act = SalesAct(guidance.intent)
+        text = guidance.outline or self.realiser.realise((act,), **self._realise_kwargs(act, observation))
+        self._note(act)
+        return AgentTurn(text, (act,), guidance.intent)
+
 
 @register("random")
 class RandomAgent(_TemplateAgent):
@@ -137,6 +161,27 @@ class AdaptiveAgent(_TemplateAgent):
         if SalesAct.HANDLE_OBJECTION in acts:
             kw["objection"] = self.objection
         return self._say(acts, **kw)
+
+    def _observe(self, observation: SalesObservation) -> None:
+        last = observation.last_customer_turn
+        if last is not None:
+            self._listen(last.text, read_customer(last.text))
+
+    def _note(self, act: SalesAct) -> None:
+        self.done.add(act)
+        self.discount_given |= act is SalesAct.OFFER_DISCOUNT
+        self.closes += act is SalesAct.PROPOSE_CLOSE
+        if act is SalesAct.HANDLE_OBJECTION:
+            self.handles += 1
+
+    def _realise_kwargs(self, act: SalesAct, observation: SalesObservation) -> dict:
+        kw = {"plan": self.plan, "feature": self.feature}
+        if act is SalesAct.HANDLE_OBJECTION:
+            kw["objection"] = self.objection
+        return kw
+
+    def guidance_fields(self) -> dict:
+        return self.realiser.fields(self.plan, self.feature)
 
     def _listen(self, text: str, reading) -> None:
         for need in mentioned_needs(text):

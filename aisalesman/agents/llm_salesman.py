@@ -104,8 +104,21 @@ class LLMSalesman:
         return line
 
     async def aact(self, observation: SalesObservation) -> AgentTurn:
-        msgs = self.messages(observation)
-        turn = len(observation.turns)
+        return await self._generate(self.messages(observation), len(observation.turns))
+
+    async def aact_guided(self, observation: SalesObservation, guidance) -> AgentTurn:
+        """Act with DOGA's guidance: the intent and outlines go into a system note after the history."""
+        outlines = "\n".join(f"- {o}" for o in (guidance.outline, *guidance.alternatives) if o)
+        outlines = outlines or "- (none fits; use your own words)"
+        note = self.prompts.render("salesman_guidance.md", intent=guidance.intent.replace("_", " "),
+                                   capability=(guidance.capability or "other").replace("_", " "), outlines=outlines)
+        return await self._generate([*self.messages(observation), {"role": "system", "content": note}],
+                                    len(observation.turns))
+
+    def act_guided(self, observation: SalesObservation, guidance) -> AgentTurn:
+        return run_sync(self.model, self.aact_guided(observation, guidance))
+
+    async def _generate(self, msgs: list[dict[str, str]], turn: int) -> AgentTurn:
         for attempt in range(self.max_attempts):
             p = self.params
             seed = derive_seed(self._seed, "turn", turn, "attempt", attempt)

@@ -117,6 +117,16 @@ class TemplateRealiser:
         fields = self._fields(plan, feature, pct)
         return " ".join(self._one(act, objection, fields) for act in acts)
 
+    def fields(self, plan: Plan | None = None, feature: Feature | None = None, pct: int | None = None) -> dict[str, Any]:
+        """Every placeholder value this call can fill: names, product, plan, price, discount, CRM metrics.
+
+        Only values from the CRM view and the knowledge base appear; a metric the CRM lacks
+        is absent rather than guessed.
+        """
+        plan = plan or default_plan(self.view)
+        feature = feature or headline_feature(plan, self.view)
+        return {**self._fields(plan, feature, pct), **self._metric_fields(self.view.crm.metrics)}
+
     def _fields(self, plan: Plan, feature: Feature, pct: int | None) -> dict[str, Any]:
         p = self.view.product
         pct = int(p.max_discount_pct) if pct is None else pct

@@ -110,15 +110,51 @@ class Registry(Generic[T]):
             return resolved  # type: ignore[return-value]
         return target
 
+    def resolve(self, name: str) -> tuple[T, dict[str, str]]:
+        """The factory for ``name`` and the arguments its name carries.
+
+        A composite name ``prefix:rest`` (e.g. ``doga:llm``) resolves to the factory
+        registered as ``prefix`` when that factory declares ``name_argument``: ``rest`` is
+        passed as that argument. Exact registrations win over composite parsing.
+        """
+        self._load_plugins()
+        if name not in self._entries and isinstance(name, str) and ":" in name:
+            prefix, rest = name.split(":", 1)
+            if prefix in self._entries:
+                factory = self.get(prefix)
+                param = getattr(factory, "name_argument", None)
+                if param and rest:
+                    return factory, {param: rest}
+        return self.get(name), {}
+
+    def has(self, name: str) -> bool:
+        """Whether ``name`` (plain or composite) resolves."""
+        try:
+            self.resolve(name)
+        except UnknownNameError:
+            return False
+        return True
+
+    def uses_chat_model(self, name: str) -> bool:
+        """Whether the component ``name`` takes the shared chat model.
+
+        A factory's ``uses_chat_model`` is a bool, or a callable taking the arguments its
+        name carries (a wrapper uses a model when what it wraps does).
+        """
+        factory, named = self.resolve(name)
+        flag = getattr(factory, "uses_chat_model", False)
+        return bool(flag(**named) if callable(flag) else flag)
+
     def create(self, name: str, *, chat_model: object = None, **kwargs: object):
         """Call the factory registered as ``name`` with ``kwargs``.
 
         ``chat_model`` is a shared LLM backend: it is passed as ``model`` to factories that
-        declare ``uses_chat_model = True`` and ignored by the others. Arguments the factory
+        use one (:meth:`uses_chat_model`) and ignored by the others. Arguments the factory
         does not take are a :class:`ConfigError` naming them.
         """
-        factory = self.get(name)
-        if chat_model is not None and getattr(factory, "uses_chat_model", False):
+        factory, named = self.resolve(name)
+        kwargs = {**named, **kwargs}
+        if chat_model is not None and self.uses_chat_model(name):
             kwargs = {"model": chat_model, **kwargs}
         try:
             return factory(**kwargs)  # type: ignore[operator]

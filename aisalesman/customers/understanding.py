@@ -145,7 +145,7 @@ class ClaimChecker:
         self._contract = re.compile(r"(\d+)[- ]month (?:contract|minimum term|commitment)", re.I)
         self._cancel_anytime = re.compile(r"\b(cancel (?:at )?any ?time|no contract|no commitment)\b", re.I)
         self._features = _keyed_alternation({f.key: f.aliases or (f.name,) for f in product.features})
-        self._non_features = _keyed_alternation({n.key: n.aliases for n in product.non_features})
+        self._non_features = _keyed_alternation({n.key: (n.claim, *n.aliases) for n in product.non_features})
         periods = {"month": set(), "year": set()}
         for plan in product.plans:
             if plan.billing_period in periods:

@@ -57,9 +57,9 @@ def _write_atomic(path: Path, text: str) -> None:
 
 def _check_names(cfg: BenchmarkConfig) -> None:
     for name in cfg.agents:
-        if name not in agent_registry:
+        if not agent_registry.has(name):
             raise UnknownNameError(agent_registry.unknown_message(name))
-    if cfg.customer not in customer_registry:
+    if not customer_registry.has(cfg.customer):
         raise UnknownNameError(customer_registry.unknown_message(cfg.customer))
     unknown = sorted(set(cfg.agent_config) - set(cfg.agents))
     if unknown:
@@ -67,7 +67,7 @@ def _check_names(cfg: BenchmarkConfig) -> None:
 
 
 def _uses_model(registry, name: str) -> bool:
-    return bool(getattr(registry.get(name), "uses_chat_model", False))
+    return registry.uses_chat_model(name)
 
 
 def _llm_kwargs(llm: LLMConfig) -> dict[str, Any]:

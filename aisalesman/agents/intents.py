@@ -1,0 +1,264 @@
+"""Intent classifiers and the next-intent model, all constrained by the stage machine.
+
+- :class:`TfidfIntentClassifier` (the default): what a salesman utterance does. TF-IDF over
+  character n-grams (so Chinese needs no tokeniser) and a logistic regression, trained on
+  corpus turns labelled with an intent (or with acts, whose primary act is the intent).
+- :class:`LLMIntentClassifier` (optional): the same question put to any chat model, with the
+  legal intents listed in the prompt and the answer validated; unusable answers fall back to
+  another classifier and are counted.
+- :class:`NextIntentModel`: what the salesman should do *next*, given the last customer
+  utterance, the previous salesman intent and whether an objection is open. It is trained
+  on corpus transitions weighted by how likely each dialogue really succeeded, so it learns
+  the moves of successful calls; DOGA uses it to choose each turn's intent.
+
+Every prediction is restricted to the intents the stage machine allows at that point.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from aisalesman.agents.stages import StageMachine, default_stage_machine
+from aisalesman.core.errors import ConfigError, LLMError
+from aisalesman.core.llm.base import ChatModel, ChatRequest, SamplingParams, run_sync
+from aisalesman.core.prompts import PromptSet
+from aisalesman.core.types import Role
+
+__all__ = ["IntentPrediction", "LLMIntentClassifier", "NextIntentModel", "TfidfIntentClassifier",
+           "labelled_turns", "transitions"]
+
+START = "start"  # the "previous intent" before the salesman's first turn
+
+
+def _import_sklearn() -> None:
+    """Import the scikit-learn parts we use, leaving Python's global random state as it was.
+
+    Something in scikit-learn's import chain draws from the global generator; our rule is
+    that nothing we do touches it (``check_agent`` verifies this for every agent).
+    """
+    import random
+
+    state = random.getstate()
+    try:
+        import sklearn.cluster  # noqa: F401
+        import sklearn.feature_extraction.text  # noqa: F401
+        import sklearn.linear_model  # noqa: F401
+    finally:
+        random.setstate(state)
+
+
+_import_sklearn()
+
+
+class IntentPrediction(NamedTuple):
+    intent: str
+    capability: str | None
+    confidence: float
+
+
+def _vectorizer():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), min_df=1, sublinear_tf=True, max_features=40000)
+
+
+def _regression():
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=4.0, max_iter=2000)
+
+
+def _restricted(classes: Sequence[str], proba: np.ndarray, legal: Iterable[str] | None,
+                machine: StageMachine) -> IntentPrediction:
+    allowed = set(classes) if legal is None else set(legal)
+    scores = [(p, c) for c, p in zip(classes, proba, strict=False) if c in allowed]
+    if not scores:  # nothing the model knows is legal: the first legal intent, with no confidence
+        first = next(iter(legal or ()), None)
+        if first is None:
+            raise ConfigError("no intent is legal here")
+        return IntentPrediction(first, machine.capability(first), 0.0)
+    total = sum(p for p, _ in scores) or 1.0
+    p, c = max(scores, key=lambda s: (s[0], -list(classes).index(s[1])))
+    return IntentPrediction(c, machine.capability(c), float(p / total))
+
+
+def labelled_turns(dialogues: Iterable[Any], machine: StageMachine | None = None) -> list[tuple[str, str]]:
+    """``(text, intent)`` for every salesman turn whose intent is known (declared or from acts)."""
+    machine = machine or default_stage_machine()
+    out = []
+    for d in dialogues:
+        for t in d.turns:
+            if t.speaker != Role.SALESMAN:
+                continue
+            intent = t.intent if t.intent in machine.intents else machine.primary(t.acts)
+            if intent is not None:
+                out.append((t.text, intent))
+    return out
+
+
+class TfidfIntentClassifier:
+    """What a salesman utterance does (see the module docstring)."""
+
+    def __init__(self, machine: StageMachine | None = None) -> None:
+        self.machine = machine or default_stage_machine()
+        self._vec = None
+        self._clf = None
+        self.classes: tuple[str, ...] = ()
+
+    def fit(self, texts: Sequence[str], intents: Sequence[str]) -> TfidfIntentClassifier:
+        if len(set(intents)) < 2:
+            raise ConfigError(f"an intent classifier needs examples of at least two intents, got {sorted(set(intents))}")
+        unknown = sorted(set(intents) - set(self.machine.intents))
+        if unknown:
+            raise ConfigError(f"intents {unknown} are not in the stage machine")
+        self._vec = _vectorizer()
+        self._clf = _regression().fit(self._vec.fit_transform(texts), list(intents))
+        self.classes = tuple(self._clf.classes_)
+        return self
+
+    @classmethod
+    def from_examples(cls, examples: Sequence[tuple[str, str]], machine: StageMachine | None = None) -> TfidfIntentClassifier:
+        return cls(machine).fit([t for t, _ in examples], [i for _, i in examples])
+
+    def proba(self, texts: Sequence[str]) -> np.ndarray:
+        if self._clf is None:
+            raise ConfigError("the intent classifier is not trained")
+        return self._clf.predict_proba(self._vec.transform(texts))
+
+    def classify(self, text: str, legal: Iterable[str] | None = None) -> IntentPrediction:
+        return _restricted(self.classes, self.proba([text])[0], legal, self.machine)
+
+
+class LLMIntentClassifier:
+    """Asks a chat model which legal intent an utterance has (template ``prompts/intent_classifier.md``).
+
+    The answer must be JSON ``{"intent": "<one of the legal intents>"}``; one repair prompt
+    is tried, then ``fallback`` (a :class:`TfidfIntentClassifier`) answers and
+    ``fallbacks`` counts it. Without a fallback the failure is an :class:`LLMError`.
+    """
+
+    def __init__(self, model: ChatModel, machine: StageMachine | None = None, *,
+                 fallback: TfidfIntentClassifier | None = None, prompt_dir: str | None = None, seed: int = 0) -> None:
+        self.model = model
+        self.machine = machine or default_stage_machine()
+        self.fallback = fallback
+        self.prompts = PromptSet(__package__, prompt_dir)
+        self.seed = seed
+        self.calls = 0
+        self.fallbacks = 0
+
+    def _parse(self, text: str, legal: Sequence[str]) -> str | None:
+        m = re.search(r"\{.*\}", text, re.DOTALL)
+        if m:
+            try:
+                value = json.loads(m.group(0)).get("intent")
+            except (json.JSONDecodeError, AttributeError):
+                value = None
+        else:
+            value = text.strip().strip('"').strip()
+        return value if isinstance(value, str) and value in legal else None
+
+    async def aclassify(self, text: str, legal: Iterable[str] | None = None) -> IntentPrediction:
+        legal = tuple(legal) if legal is not None else self.machine.intents
+        listing = "\n".join(f"- {i} ({self.machine.capability(i)})" for i in legal)
+        messages = [{"role": "system", "content": self.prompts.render("intent_classifier.md", intents=listing)},
+                    {"role": "user", "content": text}]
+        for _attempt in range(2):
+            c = await self.model.acomplete(ChatRequest(tuple(messages), SamplingParams(0.0, 1.0, 40, (), self.seed)))
+            self.calls += 1
+            intent = self._parse(c.text, legal)
+            if intent is not None:
+                return IntentPrediction(intent, self.machine.capability(intent), 1.0)
+            messages += [{"role": "assistant", "content": c.text},
+                         {"role": "user", "content": 'Answer with JSON only: {"intent": "<one of the listed intents>"}.'}]
+        if self.fallback is None:
+            raise LLMError(f"intent model {self.model.name!r} gave no legal intent for {text[:60]!r}")
+        self.fallbacks += 1
+        return self.fallback.classify(text, legal)
+
+    def classify(self, text: str, legal: Iterable[str] | None = None) -> IntentPrediction:
+        return run_sync(self.model, self.aclassify(text, legal))
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One corpus example for the next-intent model."""
+
+    previous: str
+    context: str
+    objection_open: bool
+    intent: str
+    weight: float
+
+    def key(self) -> tuple[str, str, bool, str]:
+        return self.previous, self.context, self.objection_open, self.intent
+
+
+def transitions(dialogues: Iterable[Any], weights: Mapping[str, float],
+                machine: StageMachine | None = None) -> list[Transition]:
+    """Salesman moves with what preceded them, each weighted by its dialogue's success weight.
+
+    Identical examples are merged (weights summed); zero-weight examples are dropped.
+    """
+    machine = machine or default_stage_machine()
+    merged: dict[tuple[str, str, bool, str], float] = {}
+    for d in dialogues:
+        w = float(weights.get(d.id, 0.0))
+        if w <= 0:
+            continue
+        previous, context, open_objection = START, "", False
+        for t in d.turns:
+            if t.speaker != Role.SALESMAN:
+                context, open_objection = t.text, t.objection is not None
+                continue
+            intent = t.intent if t.intent in machine.intents else machine.primary(t.acts)
+            if intent is None:
+                continue
+            key = (previous, context, open_objection, intent)
+            merged[key] = merged.get(key, 0.0) + w
+            previous = intent
+    return [Transition(p, c, o, i, round(w, 6)) for (p, c, o, i), w in sorted(merged.items())]
+
+
+class NextIntentModel:
+    """Which intent the salesman's next turn should have (see the module docstring)."""
+
+    def __init__(self, machine: StageMachine | None = None) -> None:
+        self.machine = machine or default_stage_machine()
+        self._vec = None
+        self._clf = None
+        self.classes: tuple[str, ...] = ()
+        self._prev_index = {p: i for i, p in enumerate((START, *self.machine.intents))}
+
+    def _features(self, previous: Sequence[str], contexts: Sequence[str], open_objection: Sequence[bool]):
+        from scipy.sparse import csr_matrix, hstack
+
+        rows = len(previous)
+        onehot = np.zeros((rows, len(self._prev_index) + 1), dtype=np.float64)
+        for r, (p, o) in enumerate(zip(previous, open_objection, strict=False)):
+            onehot[r, self._prev_index.get(p, 0)] = 1.0
+            onehot[r, -1] = float(o)
+        return hstack([self._vec.transform(contexts), csr_matrix(onehot)]).tocsr()
+
+    def fit(self, examples: Sequence[Transition]) -> NextIntentModel:
+        if len({e.intent for e in examples}) < 2:
+            raise ConfigError("the next-intent model needs successful examples of at least two intents")
+        self._vec = _vectorizer().fit([e.context for e in examples])
+        x = self._features([e.previous for e in examples], [e.context for e in examples],
+                           [e.objection_open for e in examples])
+        self._clf = _regression().fit(x, [e.intent for e in examples], sample_weight=[e.weight for e in examples])
+        self.classes = tuple(self._clf.classes_)
+        return self
+
+    def predict(self, previous: str | None, context: str, *, objection_open: bool,
+                legal: Iterable[str]) -> IntentPrediction:
+        if self._clf is None:
+            raise ConfigError("the next-intent model is not trained")
+        x = self._features([previous or START], [context], [objection_open])
+        return _restricted(self.classes, self._clf.predict_proba(x)[0], legal, self.machine)
