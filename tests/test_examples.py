@@ -34,6 +34,11 @@ def test_example_runs(path, tmp_path):
     elif path.name == "act_level_gym.py":
         returns = dict(re.findall(r"^\s*(.+?): mean return ([-+0-9.]+)", out, re.M))
         assert float(returns["needs-first heuristic"]) > float(returns["masked random"])
+    elif path.name == "doga_effect.py":
+        table = out.strip().split("\n", 1)[1]
+        assert table.count("| *difference* |") == 4
+        readme = (ROOT / "README.md").read_text(encoding="utf-8")
+        assert table in readme  # the README reports the measured figures
     elif path.name == "serve_client.py":
         assert "100 customers served at http://127.0.0.1:" in out and "customer:" in out
         assert "call over:" in out or "call still open" in out

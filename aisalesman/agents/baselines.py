@@ -245,7 +245,13 @@ class FlawedAgent(AdaptiveAgent):
         self.flaw_prob = flaw_prob
 
     def act(self, observation: SalesObservation) -> AgentTurn:
-        turn = super().act(observation)
+        return self._maybe_flaw(super().act(observation))
+
+    def act_guided(self, observation: SalesObservation, guidance) -> AgentTurn:
+        """Guided turns keep this agent's nature: the same flaws, at the same rate."""
+        return self._maybe_flaw(super().act_guided(observation, guidance))
+
+    def _maybe_flaw(self, turn: AgentTurn) -> AgentTurn:
         if SalesAct.HONOUR_DNC in turn.acts:
             if self.rng.random() < self.flaw_prob:
                 return self._flawed(self._say((SalesAct.PRESENT_PRODUCT,), plan=self.plan, feature=self.feature), "ignore_dnc")

@@ -9,7 +9,9 @@ from typing import Any
 
 from aisalesman.core.types import Goal, Outcome, TerminationReason
 
-__all__ = ["converted", "leaderboard", "pass_hat_k", "wilson_interval"]
+__all__ = ["capability_turns", "converted", "leaderboard", "objection_outcomes", "pass_hat_k", "wilson_interval"]
+
+_UNRESOLVED_ACTS = {"reject", "hang_up", "request_dnc"}
 
 
 def wilson_interval(successes: int, n: int, *, z: float = 1.959964) -> tuple[float, float]:
@@ -45,6 +47,33 @@ def converted(record: Mapping[str, Any]) -> bool:
     if record["outcome"] == Outcome.SALE:
         return True
     return record["goal"] == Goal.APPOINTMENT and record["outcome"] == Outcome.APPOINTMENT
+
+
+def objection_outcomes(record: Mapping[str, Any]) -> tuple[int, int]:
+    """``(objections answered, objections resolved)`` in one transcript record.
+
+    An objection is a customer turn raising one that the salesman then answers (any next
+    salesman turn). It is resolved when the customer's next turn neither raises the same
+    objection again nor rejects, hangs up or asks not to be called; a call that ends
+    before the customer speaks again leaves it unresolved.
+    """
+    turns = record["turns"]
+    answered = resolved = 0
+    for i, t in enumerate(turns):
+        if t["speaker"] != "customer" or not t.get("objection") or i + 1 >= len(turns):
+            continue
+        answered += 1
+        nxt = turns[i + 2] if i + 2 < len(turns) else None
+        if nxt is not None and nxt.get("objection") != t["objection"] and not _UNRESOLVED_ACTS & set(nxt["acts"]):
+            resolved += 1
+    return answered, resolved
+
+
+def capability_turns(records: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """How many salesman turns exercised each capability (``none`` for turns outside the stage machine)."""
+    counts: Counter = Counter(t.get("capability") or "none" for r in records for t in r["turns"]
+                              if t["speaker"] == "salesman")
+    return dict(sorted(counts.items()))
 
 
 def _rate(k: int, n: int) -> float:
@@ -105,6 +134,9 @@ def _agent_row(agent: str, records: list[Mapping[str, Any]], k: int) -> dict[str
     salesman_turns = sum(r["stats"]["salesman_turns"] for r in scored)
     false_turns = sum(r["stats"]["false_claim_turns"] for r in scored)
     close_turns = [len(r["turns"]) for r, w in zip(scored, wins, strict=True) if w]
+    objections = [objection_outcomes(r) for r in scored]
+    answered, resolved = sum(a for a, _ in objections), sum(b for _, b in objections)
+    obj_lo, obj_hi = wilson_interval(resolved, answered)
     return {
         "agent": agent,
         "episodes": len(records),
@@ -122,6 +154,11 @@ def _agent_row(agent: str, records: list[Mapping[str, Any]], k: int) -> dict[str
         "mean_turns": round(sum(len(r["turns"]) for r in scored) / n, 4) if n else 0.0,
         "turns_to_close": round(sum(close_turns) / len(close_turns), 4) if close_turns else None,
         "mean_reward": round(sum(sum(r["reward_components"].values()) for r in scored) / n, 6) if n else 0.0,
+        "objections": answered,
+        "objection_resolution_rate": _rate(resolved, answered),
+        "objection_ci_low": round(obj_lo, 6),
+        "objection_ci_high": round(obj_hi, 6),
+        "capability_turns": capability_turns(scored),
         "termination_reasons": dict(sorted(reasons.items())),
         "by_segment": _segment_rows(scored),
         "fidelity": _fidelity(scored),

@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 from aisalesman.agents.intents import LLMIntentClassifier, TfidfIntentClassifier, labelled_turns
-from aisalesman.agents.library import (ScriptLibrary, _known_values, abstract, build_library, fill_outline,
-                                       success_weights)
+from aisalesman.agents.library import ScriptLibrary, _known_values, abstract, build_library, fill_outline, success_weights
 from aisalesman.core.errors import ConfigError, DataFileError, LLMError
 from aisalesman.core.llm.scripted import ScriptedChatModel
 from aisalesman.data.corpus import generate_corpus, write_corpus
@@ -79,7 +78,7 @@ def test_retrieval_ranks_by_similarity_times_success(library) -> None:
     assert len(top) == 3 and [s for _, s in top] == sorted((s for _, s in top), reverse=True)
     assert any(w in top[0][0].outline.lower() for w in ("price", "cost", "budget", "pays for itself"))
     # the score is cosine similarity times posterior success
-    entries = library.by_intent["handle_objection"]
+    library.by_intent["handle_objection"]
     emb = library._embedder
     q = emb.encode([context])[0]
     q = q / np.linalg.norm(q)
