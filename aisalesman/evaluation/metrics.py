@@ -60,11 +60,11 @@ def objection_outcomes(record: Mapping[str, Any]) -> tuple[int, int]:
     turns = record["turns"]
     answered = resolved = 0
     for i, t in enumerate(turns):
-        if t["speaker"] != "customer" or not t.get("objection") or i + 1 >= len(turns):
+        if t.get("speaker") != "customer" or not t.get("objection") or i + 1 >= len(turns):
             continue
         answered += 1
         nxt = turns[i + 2] if i + 2 < len(turns) else None
-        if nxt is not None and nxt.get("objection") != t["objection"] and not _UNRESOLVED_ACTS & set(nxt["acts"]):
+        if nxt is not None and nxt.get("objection") != t["objection"] and not _UNRESOLVED_ACTS & set(nxt.get("acts", ())):
             resolved += 1
     return answered, resolved
 
@@ -72,7 +72,7 @@ def objection_outcomes(record: Mapping[str, Any]) -> tuple[int, int]:
 def capability_turns(records: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     """How many salesman turns exercised each capability (``none`` for turns outside the stage machine)."""
     counts: Counter = Counter(t.get("capability") or "none" for r in records for t in r["turns"]
-                              if t["speaker"] == "salesman")
+                              if t.get("speaker") == "salesman")
     return dict(sorted(counts.items()))
 
 
