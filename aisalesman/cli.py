@@ -45,6 +45,16 @@ _SALESMAN_MODEL = typer.Option(None, help="LLM salesman model name, path or hub 
 _SALESMAN_BASE_URL = typer.Option(None, help="LLM salesman server URL (OpenAI-compatible)")
 
 
+def _check_out(out_file: Path, suffix: str, what: str, overwrite: bool) -> None:
+    """An output file must have ``suffix`` and must not exist unless ``overwrite``."""
+    from aisalesman.core.errors import ConfigError
+
+    if out_file.suffix != suffix:
+        raise ConfigError(f"--out: {what}; use a {suffix} name, got {out_file}")
+    if out_file.exists() and not overwrite:
+        raise ConfigError(f"--out: {out_file} exists; pass --overwrite to replace it")
+
+
 def _llm_values(customer_backend, customer_model, customer_base_url, salesman_backend, salesman_model,
                 salesman_base_url, cache=None, cache_mode=None) -> dict:
     """Nested ``customer_llm`` / ``salesman_llm`` config values from the command-line flags."""
@@ -239,13 +249,9 @@ def corpus_generate(
     overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing file"),
 ) -> None:
     """Write a synthetic corpus: our customers against a mix of salesmen, with noisy outcome labels."""
-    from aisalesman.core.errors import ConfigError
     from aisalesman.data.corpus import corpus_stats, generate_corpus, read_corpus_jsonl, write_corpus
 
-    if out_file.suffix != ".jsonl":
-        raise ConfigError(f"--out: corpus files are JSONL; use a .jsonl name, got {out_file}")
-    if out_file.exists() and not overwrite:
-        raise ConfigError(f"--out: {out_file} exists; pass --overwrite to replace it")
+    _check_out(out_file, ".jsonl", "corpus files are JSONL", overwrite)
     count = write_corpus(generate_corpus(n, label_noise=label_noise, seed=seed, annotators=annotators,
                                          personas=personas, products=products), out_file)
     stats = corpus_stats(read_corpus_jsonl(out_file))
@@ -316,10 +322,7 @@ def build_library_command(
     from aisalesman.core.errors import ConfigError
     from aisalesman.data.telesales import load_corpus
 
-    if out_file.suffix != ".json":
-        raise ConfigError(f"--out: libraries are JSON; use a .json name, got {out_file}")
-    if out_file.exists() and not overwrite:
-        raise ConfigError(f"--out: {out_file} exists; pass --overwrite to replace it")
+    _check_out(out_file, ".json", "libraries are JSON", overwrite)
     try:
         a, b = (float(x) for x in prior.split(","))
     except ValueError:
@@ -347,14 +350,10 @@ def corpus_import(
     overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing file"),
 ) -> None:
     """Convert a corpus of undocumented schema into our JSONL format, reporting what was not mapped."""
-    from aisalesman.core.errors import ConfigError
     from aisalesman.data.corpus import write_corpus
     from aisalesman.data.telesales import load_telesales_corpus
 
-    if out_file.suffix != ".jsonl":
-        raise ConfigError(f"--out: corpus files are JSONL; use a .jsonl name, got {out_file}")
-    if out_file.exists() and not overwrite:
-        raise ConfigError(f"--out: {out_file} exists; pass --overwrite to replace it")
+    _check_out(out_file, ".jsonl", "corpus files are JSONL", overwrite)
     dialogues, load_report = load_telesales_corpus(path)
     for line in load_report.lines():
         out.print(line, markup=False, highlight=False)
