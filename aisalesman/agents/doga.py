@@ -34,7 +34,7 @@ from typing import Any
 from aisalesman.agents.base import AgentTurn, SalesObservation, agents
 from aisalesman.agents.library import ScriptLibrary, fill_outline
 from aisalesman.agents.realiser import TemplateRealiser
-from aisalesman.core.errors import ConfigError
+from aisalesman.core.errors import ConfigError, DataFileError
 from aisalesman.core.scenario import SalesmanView
 from aisalesman.core.seeding import derive_seed
 from aisalesman.core.types import CustomerAct, Role
@@ -68,8 +68,6 @@ def load_library(path: str | Path | None = None) -> ScriptLibrary:
     """A library file (the shipped one by default), loaded once per process and file version."""
     p = Path(path) if path is not None else default_library_path()
     if not p.is_file():
-        from aisalesman.core.errors import DataFileError
-
         raise DataFileError(p, "no such file")
     st = p.stat()
     return _cached(str(p.resolve()), st.st_mtime_ns, st.st_size)
@@ -120,7 +118,9 @@ class DOGAAgent:
 
     def guidance(self, observation: SalesObservation) -> Guidance:
         turns = observation.turns
-        previous = next((t.intent for t in reversed(turns) if t.speaker == Role.SALESMAN), None)
+        # the last intent the machine knows (a turn read as ``other`` does not reset the call to its start)
+        previous = next((t.intent for t in reversed(turns)
+                         if t.speaker == Role.SALESMAN and t.intent in self.machine.intents), None)
         last = observation.last_customer_turn
         context = last.text if last is not None else ""
         objection_open = last is not None and last.objection is not None

@@ -76,15 +76,14 @@ def _regression():
 
 def _restricted(classes: Sequence[str], proba: np.ndarray, legal: Iterable[str] | None,
                 machine: StageMachine) -> IntentPrediction:
-    allowed = set(classes) if legal is None else set(legal)
-    scores = [(p, c) for c, p in zip(classes, proba, strict=False) if c in allowed]
+    legal = tuple(classes) if legal is None else tuple(legal)
+    scores = [(p, c) for c, p in zip(classes, proba, strict=True) if c in legal]
     if not scores:  # nothing the model knows is legal: the first legal intent, with no confidence
-        first = next(iter(legal or ()), None)
-        if first is None:
+        if not legal:
             raise ConfigError("no intent is legal here")
-        return IntentPrediction(first, machine.capability(first), 0.0)
+        return IntentPrediction(legal[0], machine.capability(legal[0]), 0.0)
     total = sum(p for p, _ in scores) or 1.0
-    p, c = max(scores, key=lambda s: (s[0], -list(classes).index(s[1])))
+    p, c = max(scores, key=lambda s: s[0])  # max keeps the first of equals, in class order
     return IntentPrediction(c, machine.capability(c), float(p / total))
 
 
@@ -133,6 +132,12 @@ class TfidfIntentClassifier:
 
     def classify(self, text: str, legal: Iterable[str] | None = None) -> IntentPrediction:
         return _restricted(self.classes, self.proba([text])[0], legal, self.machine)
+
+    def classify_many(self, texts: Sequence[str]) -> list[str]:
+        """The most likely intent of each text, in one pass (no stage-machine restriction)."""
+        if not texts:
+            return []
+        return [self.classes[i] for i in self.proba(texts).argmax(axis=1)]
 
 
 class LLMIntentClassifier:

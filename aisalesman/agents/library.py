@@ -447,6 +447,12 @@ def build_library(
                               "the intent classifier on; pass a classifier (build-library --intents-from CORPUS)")
         classifier = TfidfIntentClassifier.from_examples(labelled, machine)
 
+    def known(t) -> str | None:
+        return t.intent if t.intent in machine.intents else machine.primary(t.acts)
+
+    pending = sorted({t.text for d in used for t in d.turns if t.speaker == Role.SALESMAN and known(t) is None
+                      and not (exclude_false_claims and any(not c.valid for c in t.claims))})
+    classified = dict(zip(pending, classifier.classify_many(pending), strict=True)) if pending else {}
     groups: dict[str, dict[str, _Member]] = defaultdict(dict)
     counts = Counter()
     for d in used:
@@ -459,9 +465,9 @@ def build_library(
             if exclude_false_claims and any(not c.valid for c in t.claims):
                 counts["false_claim_turns_excluded"] += 1
                 continue
-            intent = t.intent if t.intent in machine.intents else machine.primary(t.acts)
+            intent = known(t)
             if intent is None:
-                intent = classifier.classify(t.text).intent
+                intent = classified[t.text]
                 counts["turns_classified"] += 1
             outline = abstract(t.text, values)
             member = groups[intent].setdefault(outline, _Member(outline))

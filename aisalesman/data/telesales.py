@@ -86,8 +86,7 @@ class CorpusLoadReport:
     turns_skipped: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        out = {k: (dict(v.most_common()) if isinstance(v, Counter) else v) for k, v in self.__dict__.items()}
-        return out
+        return {k: (dict(v.most_common()) if isinstance(v, Counter) else v) for k, v in self.__dict__.items()}
 
     def lines(self) -> list[str]:
         """A human summary, one finding per line."""
@@ -185,7 +184,7 @@ def _raw_turns(dialogue: Any) -> tuple[list[Any], dict[str, Any]]:
     return (dialogue[key], {k: v for k, v in dialogue.items() if k != key}) if key else ([], dict(dialogue))
 
 
-def _turn_schema(all_turns: list[dict[str, Any]], report: CorpusLoadReport) -> tuple[str | None, str | None]:
+def _turn_schema(all_turns: list[dict[str, Any]]) -> tuple[str | None, str | None]:
     """Choose the role and text keys from statistics over every turn object in the file."""
     counts: Counter = Counter()
     values: dict[str, Counter] = {}
@@ -267,7 +266,7 @@ def load_telesales_corpus(path: str | Path) -> tuple[list[CorpusDialogue], Corpu
     report.dialogues_found = len(pairs)
     parsed = [(cid, *_raw_turns(d)) for cid, d in pairs]
     turn_objects = [t for _, turns, _ in parsed for t in turns if isinstance(t, dict)]
-    role_key, text_key = _turn_schema(turn_objects, report) if turn_objects else (None, None)
+    role_key, text_key = _turn_schema(turn_objects) if turn_objects else (None, None)
     report.role_key, report.text_key = role_key, text_key
     role_values: Counter = Counter()
     first: Counter = Counter()

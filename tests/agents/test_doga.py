@@ -102,10 +102,26 @@ class _Plain:
         return AgentTurn("Plain words.")
 
 
-def test_agents_without_guidance_hooks_speak_the_outline(monkeypatch) -> None:
+def test_agents_without_guidance_hooks_speak_the_outline() -> None:
     from aisalesman.agents import agents
 
     agents.register("plain-for-test", _Plain, overwrite=True)
     t = run_episode(EpisodeSpec(0, "doga:plain-for-test", load_personas("test")[1], load_product("bistro-boost"), 0, 4))
     first = t.turns[0]
     assert first.text == first.meta["doga"]["outline"] != "Plain words."
+
+
+def test_an_unrecognised_turn_does_not_send_the_call_back_to_its_opening() -> None:
+    from aisalesman.core.scenario import Scenario
+    from aisalesman.core.transcript import Turn
+
+    agent = make_agent("doga:scripted")
+    view = Scenario(load_personas("test")[0], load_product("bistro-boost")).salesman_view()
+    agent.reset(view, seed=2)
+    turns = (Turn(0, Role.SALESMAN, "Hello, this is Sam.", ("introduce",), intent="introduce"),
+             Turn(1, Role.CUSTOMER, "Go on.", ("small_talk",)),
+             Turn(2, Role.SALESMAN, "Hmm.", (), intent="other"),
+             Turn(3, Role.CUSTOMER, "Yes?", ("small_talk",)))
+    move = agent.act(SalesObservation(view, turns))
+    assert move.intent in default_stage_machine().legal("introduce")
+    assert move.intent not in ("greet", "introduce")

@@ -78,7 +78,7 @@ def test_unreadable_files_fail_clearly(name: str, message: str) -> None:
 
 def test_turns_without_speakers_fail_clearly(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps([{"turns": [{"a": 1, "b": "x" * 0}]}, {"turns": [{"a": 2}]}]), encoding="utf-8")
+    bad.write_text(json.dumps([{"turns": [{"a": 1, "b": ""}]}, {"turns": [{"a": 2}]}]), encoding="utf-8")
     with pytest.raises(DataFileError, match="bad.json"):
         load_telesales_corpus(bad)
 
