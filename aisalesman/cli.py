@@ -343,6 +343,55 @@ def build_library_command(
     out.print("entries by intent: " + ", ".join(f"{k} {v}" for k, v in counts.items()), markup=False)
 
 
+@app.command("fit-bayes")
+def fit_bayes_command(
+    corpus: Path = typer.Option(..., "--corpus", help="a labelled corpus: our JSONL format or TeleSalesCorpus-shaped"),
+    out_file: Path = typer.Option(..., "--out", help="the posterior file to write (.json)"),
+    method: str = typer.Option("nuts", help="nuts (r-hat and ESS reported) or svi (faster; ELBO convergence reported)"),
+    channels: str = typer.Option("annotator", help="annotator (one noise channel per label column) or shared"),
+    samples: int = typer.Option(500, help="posterior draws per chain"),
+    warmup: int = typer.Option(500, help="NUTS warm-up steps per chain"),
+    chains: int = typer.Option(2, help="NUTS chains (2 or more for r-hat)"),
+    svi_steps: int = typer.Option(3000, help="SVI optimisation steps"),
+    seed: int = typer.Option(0, help="sampler seed"),
+    overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing file"),
+) -> None:
+    """Fit the noisy-outcome model: per-dialogue success posteriors, act values per context, noise rates."""
+    from aisalesman.data.telesales import load_corpus
+    from aisalesman.training.bayes import BayesConfig, fit_posterior
+
+    _check_out(out_file, ".json", "posterior files are JSON", overwrite)
+    cfg = BayesConfig(method=method, channels=channels, num_samples=samples, num_warmup=warmup, num_chains=chains,
+                      svi_steps=svi_steps, seed=seed)
+    dialogues, _ = load_corpus(corpus)
+    posterior = fit_posterior(dialogues, cfg, source=str(corpus), progress=out.is_terminal)
+    posterior.save(out_file)
+    for line in posterior_lines(posterior):
+        out.print(line, markup=False, highlight=False)
+    out.print(f"wrote {out_file}", markup=False, highlight=False)
+
+
+def posterior_lines(posterior) -> list[str]:
+    """A short human summary of a fitted posterior."""
+    d, e = posterior.diagnostics, posterior.evaluation
+    lines = [f"{e['dialogues']} dialogues; observed label rate {e['raw_label_rate']:.1%}, "
+             f"posterior success rate {e['posterior_success_rate']:.1%}"]
+    for name, ch in posterior.noise.items():
+        parts = [f"{r} {ch[r]['mean']:.3f} (90% HPDI {ch[r]['hpdi90'][0]:.3f}-{ch[r]['hpdi90'][1]:.3f})"
+                 for r in ("fpr", "fnr")]
+        lines.append(f"noise {name}: " + ", ".join(parts))
+    if d["method"] == "nuts":
+        rh = "n/a (one chain)" if d["max_r_hat"] is None else f"{d['max_r_hat']:.3f}"
+        lines.append(f"NUTS: max r-hat {rh}, min ESS {d['min_ess']:.0f}, divergences {d['divergences']}")
+    else:
+        lines.append(f"SVI: final loss {d['final_loss']:.1f}, relative change over the last 10% of steps "
+                     f"{d['relative_change_last_10pct']:.2e}")
+    if "auc_posterior" in e:
+        lines.append(f"true success known: AUC of posterior weights {e['auc_posterior']:.3f}, "
+                     f"of raw labels {e['auc_raw_labels']:.3f}")
+    return lines
+
+
 @corpus_app.command("import")
 def corpus_import(
     path: Path = typer.Argument(..., help="a TeleSalesCorpus-shaped JSON (or JSON lines) file"),

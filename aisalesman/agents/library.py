@@ -83,11 +83,16 @@ def success_weights(dialogues: Iterable[Any], weights: Mapping[str, float] | Non
 
 
 def read_weights(path: str | Path) -> dict[str, float]:
-    """Dialogue success weights from a JSON object ``{id: p}`` or records with ``id`` and ``weight``."""
+    """Dialogue success weights: a JSON object ``{id: p}``, records with ``id`` and ``weight``, or a
+    posterior file from ``aisalesman fit-bayes`` (its per-dialogue success probabilities)."""
     from aisalesman.core.files import read_records, read_structured
 
     path = Path(path)
     data = read_structured(path) if path.suffix == ".json" else None
+    if isinstance(data, dict) and data.get("format") == "aisalesman-posterior":
+        from aisalesman.training.bayes import Posterior
+
+        data = Posterior.load(path).weight_map()
     if not isinstance(data, dict):
         records = data if isinstance(data, list) else read_records(path)
         try:
