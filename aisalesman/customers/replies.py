@@ -72,7 +72,7 @@ class CustomerRealiser:
             line = self.rng.choice(self._bank["objections"][objection.value])
             if restate:
                 line = self.rng.choice(self._bank["restate_prefix"]) + line[0].lower() + line[1:]
-            return CustomerReply(line, CustomerAct.RAISE_OBJECTION, objection, kind=kind)
+            return CustomerReply(line, CustomerAct.RAISE_OBJECTION, objection, kind=kind, meta={"move": kind})
         options = self._bank["kinds"][kind]
         hidden = self.persona.hidden
         pool = list(options.get("any", ())) + list(options.get(hidden.communication_style, ()))
@@ -82,7 +82,7 @@ class CustomerRealiser:
         text = template.format(
             name=self.persona.crm.name.split()[0], need=need, need_cap=need[0].upper() + need[1:], pain=pain
         )
-        return CustomerReply(text, _KIND_ACT[kind], kind=kind)
+        return CustomerReply(text, _KIND_ACT[kind], kind=kind, meta={"move": kind})
 
 
 def _additive(key: str) -> bool:

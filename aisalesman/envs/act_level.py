@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -48,19 +49,22 @@ from aisalesman.agents.realiser import TemplateRealiser, default_plan, feature_f
 from aisalesman.agents.stages import default_stage_machine
 from aisalesman.core.errors import ConfigError, InvalidActionError
 from aisalesman.core.seeding import derive_seed
-from aisalesman.core.types import ObjectionType, SalesAct, Segment
+from aisalesman.core.scenario import SalesmanView
+from aisalesman.core.transcript import Turn
+from aisalesman.core.types import CustomerAct, ObjectionType, Role, SalesAct, Segment
 from aisalesman.customers.base import Customer
 from aisalesman.customers.replies import CUSTOMER_MOVES, CustomerRealiser
 from aisalesman.customers.understanding import mentioned_needs
 from aisalesman.envs.telesales import TeleSalesEnv
 
-__all__ = ["SALES_ACTS", "TeleSalesActEnv", "legal_sales_acts"]
+__all__ = ["SALES_ACTS", "SalesmanActState", "TeleSalesActEnv", "crm_features", "customer_move", "legal_sales_acts"]
 
 SALES_ACTS: tuple[SalesAct, ...] = tuple(SalesAct)
 _ACT_INDEX = {a: i for i, a in enumerate(SALES_ACTS)}
 _MOVE_INDEX = {m: i for i, m in enumerate(CUSTOMER_MOVES)}
 _OBJ_INDEX = {o: i for i, o in enumerate(ObjectionType)}
 _SEG_INDEX = {s: i for i, s in enumerate(Segment)}
+_ACT_NAMES = frozenset(str(a) for a in SALES_ACTS)
 SALESMAN_OBS_DIM = 1 + len(CUSTOMER_MOVES) + len(ObjectionType) + len(SALES_ACTS) + 3 + 4
 CUSTOMER_OBS_DIM = 1 + len(SALES_ACTS) + 6 + len(Segment) + len(ObjectionType) + 1
 
@@ -71,6 +75,115 @@ def legal_sales_acts(*, previous: str | None, dnc_requested: bool, objection_ope
     ``previous`` is the salesman's previous intent (None on the first turn).
     """
     return default_stage_machine().mask(previous, dnc_requested=dnc_requested, objection_open=objection_open)
+
+
+def crm_features(crm: Any) -> np.ndarray:
+    """The visible CRM part of the salesman vector: rating/5, employees/25, log10 revenue/6, repeat rate."""
+    m = crm.metrics
+    revenue = m.get("monthly_revenue", 0.0)
+    return np.clip(np.array([
+        m.get("online_rating", 0.0) / 5.0,
+        crm.employees / 25.0,
+        math.log10(1.0 + revenue) / 6.0,
+        m.get("repeat_rate", 0.0),
+    ], dtype=np.float32), 0.0, 1.0)
+
+
+def customer_move(turn: Turn) -> str:
+    """The act-level move of a customer turn: the one its simulator logged (``meta["move"]``),
+    else read from its recognised acts and objection (decisions first, then an objection,
+    interest, a greeting, a question, information; anything else is ``neutral``)."""
+    logged = (turn.meta or {}).get("move")
+    if logged in _MOVE_INDEX:
+        return logged
+    acts = set(turn.acts)
+    for act, move in ((CustomerAct.REQUEST_DNC, "request_dnc"), (CustomerAct.HANG_UP, "hang_up"),
+                      (CustomerAct.REJECT, "reject"), (CustomerAct.ACCEPT, "accept_sale")):
+        if str(act) in acts:
+            return move
+    if turn.objection is not None:
+        return f"objection:{turn.objection}"
+    for act, move in ((CustomerAct.SHOW_INTEREST, "show_interest"), (CustomerAct.GREET, "greet"),
+                      (CustomerAct.ASK_QUESTION, "question"), (CustomerAct.GIVE_INFO, "give_info")):
+        if str(act) in acts:
+            return move
+    return "neutral"
+
+
+class SalesmanActState:
+    """What the act-level salesman observes, tracked turn by turn.
+
+    The act-level env keeps one; :meth:`from_turns` rebuilds it from any transcript (text
+    calls, corpus dialogues), so a policy trained on the act-level env can act in text calls
+    and corpus turns become act-level (observation, action) pairs.
+    """
+
+    def __init__(self, view: SalesmanView) -> None:
+        self.max_turns = view.max_turns
+        self.static = crm_features(view.crm)
+        self.last_move: str | None = None
+        self.open: ObjectionType | None = None
+        self.used = np.zeros(len(SALES_ACTS), dtype=np.float32)
+        self.needs: list[str] = []
+        self.closes = 0
+        self.previous: str | None = None
+
+    def salesman(self, act: int | str) -> None:
+        """Count a salesman act (its index or name)."""
+        idx = act if isinstance(act, int) else _ACT_INDEX[SalesAct(act)]
+        self.used[idx] += 1
+        self.closes += SALES_ACTS[idx] is SalesAct.PROPOSE_CLOSE
+        self.previous = str(SALES_ACTS[idx])
+
+    def customer(self, move: str, text: str) -> None:
+        """Record a customer move and the needs its text mentions."""
+        self.last_move = move
+        if move.startswith("objection:"):
+            self.open = ObjectionType(move.split(":", 1)[1])
+        elif move in ("resolved", "show_interest"):
+            self.open = None
+        for need in mentioned_needs(text):
+            if need not in self.needs:
+                self.needs.append(need)
+
+    def mask(self, dnc_requested: bool) -> np.ndarray:
+        return legal_sales_acts(previous=self.previous, dnc_requested=dnc_requested, objection_open=self.open is not None)
+
+    def vector(self, turns: int, dnc_requested: bool) -> np.ndarray:
+        v = np.zeros(SALESMAN_OBS_DIM, dtype=np.float32)
+        v[0] = turns / self.max_turns
+        o = 1
+        if self.last_move is not None:
+            v[o + _MOVE_INDEX[self.last_move]] = 1.0
+        o += len(CUSTOMER_MOVES)
+        if self.open is not None:
+            v[o + _OBJ_INDEX[self.open]] = 1.0
+        o += len(ObjectionType)
+        v[o : o + len(SALES_ACTS)] = np.minimum(self.used / 3.0, 1.0)
+        o += len(SALES_ACTS)
+        v[o : o + 3] = (bool(self.needs), dnc_requested, min(self.closes / 3.0, 1.0))
+        v[o + 3 :] = self.static
+        return v
+
+    def observation(self, turns: int, dnc_requested: bool) -> dict[str, np.ndarray]:
+        """The salesman's act-level observation (``observation`` vector and ``action_mask``)."""
+        return {"observation": self.vector(turns, dnc_requested), "action_mask": self.mask(dnc_requested)}
+
+    def apply(self, turn: Turn) -> None:
+        """Advance by one transcript turn (a salesman turn whose intent is not an act counts as none)."""
+        if turn.speaker == Role.SALESMAN:
+            if turn.intent in _ACT_NAMES:
+                self.salesman(turn.intent)
+        else:
+            self.customer(customer_move(turn), turn.text)
+
+    @classmethod
+    def from_turns(cls, view: SalesmanView, turns: Sequence[Turn]) -> SalesmanActState:
+        """The state after ``turns``."""
+        state = cls(view)
+        for turn in turns:
+            state.apply(turn)
+        return state
 
 
 class TeleSalesActEnv(TeleSalesEnv):
@@ -110,13 +223,8 @@ class TeleSalesActEnv(TeleSalesEnv):
         self._realiser = TemplateRealiser(view, rng)
         self._voice = CustomerRealiser(self.scenario, rng)
         self._plan, self._feature = default_plan(view), None
-        self._open: ObjectionType | None = None
-        self._last_move: str | None = None
-        self._used = np.zeros(len(SALES_ACTS), dtype=np.float32)
-        self._needs: list[str] = []
-        self._closes = 0
+        self.state = SalesmanActState(view)
         self._customer_static = self._customer_features()
-        self._salesman_static = self._crm_features()
 
     # ---------------------------------------------------------------- actions
     def _index(self, action: Any, agent: str) -> int:
@@ -141,30 +249,20 @@ class TeleSalesActEnv(TeleSalesEnv):
         return self._realise(agent, idx), extra, str(SALES_ACTS[idx]) if agent == "salesman" else None
 
     def _realise(self, agent: str, idx: int) -> str:
+        state = self.state
         if agent == "salesman":
             act = SALES_ACTS[idx]
-            self._used[idx] += 1
-            self._closes += act is SalesAct.PROPOSE_CLOSE
-            kw = {"objection": self._open} if act is SalesAct.HANDLE_OBJECTION else {}
+            kw = {"objection": state.open} if act is SalesAct.HANDLE_OBJECTION else {}
+            state.salesman(idx)
             return self._realiser.realise((act,), plan=self._plan, feature=self._feature, **kw)
         move = CUSTOMER_MOVES[idx]
-        reply = self._voice.say(move, restate=move == f"objection:{self._open}")
-        self._track_customer(move, reply.text)
-        return reply.text
-
-    def _track_customer(self, move: str, text: str) -> None:
-        self._last_move = move
-        if move.startswith("objection:"):
-            self._open = ObjectionType(move.split(":", 1)[1])
-        elif move in ("resolved", "show_interest"):
-            self._open = None
-        for need in mentioned_needs(text):
-            if need not in self._needs:
-                self._needs.append(need)
+        reply = self._voice.say(move, restate=move == f"objection:{state.open}")
+        state.customer(move, reply.text)
         if self._feature is None:
-            found = feature_for_needs(self._realiser.view, self._needs)
+            found = feature_for_needs(self._realiser.view, state.needs)
             if found is not None:
                 self._feature, self._plan = found
+        return reply.text
 
     def _play(self, customer: Customer) -> None:
         self.step(self.customer_action(customer))
@@ -180,9 +278,7 @@ class TeleSalesActEnv(TeleSalesEnv):
     def _mask(self, agent: str) -> np.ndarray:
         call = self.call
         if agent == "salesman":
-            previous = next((t.intent for t in reversed(call.turns) if t.speaker == "salesman"), None)
-            return legal_sales_acts(previous=previous, dnc_requested=call.dnc_requested,
-                                    objection_open=self._open is not None)
+            return self.state.mask(call.dnc_requested)
         mask = np.ones(len(CUSTOMER_MOVES), dtype=np.int8)
         last_acts = call.turns[-1].acts if call.turns else ()
         mask[_MOVE_INDEX["accept_sale"]] = SalesAct.PROPOSE_CLOSE in last_acts
@@ -194,31 +290,7 @@ class TeleSalesActEnv(TeleSalesEnv):
         return {"observation": vec, "action_mask": self._mask(agent)}
 
     def _salesman_vector(self) -> np.ndarray:
-        v = np.zeros(SALESMAN_OBS_DIM, dtype=np.float32)
-        v[0] = len(self.call.turns) / self.scenario.max_turns
-        o = 1
-        if self._last_move is not None:
-            v[o + _MOVE_INDEX[self._last_move]] = 1.0
-        o += len(CUSTOMER_MOVES)
-        if self._open is not None:
-            v[o + _OBJ_INDEX[self._open]] = 1.0
-        o += len(ObjectionType)
-        v[o : o + len(SALES_ACTS)] = np.minimum(self._used / 3.0, 1.0)
-        o += len(SALES_ACTS)
-        v[o : o + 3] = (bool(self._needs), self.call.dnc_requested, min(self._closes / 3.0, 1.0))
-        v[o + 3 :] = self._salesman_static
-        return v
-
-    def _crm_features(self) -> np.ndarray:
-        crm = self.scenario.persona.crm
-        m = crm.metrics
-        revenue = m.get("monthly_revenue", 0.0)
-        return np.clip(np.array([
-            m.get("online_rating", 0.0) / 5.0,
-            crm.employees / 25.0,
-            math.log10(1.0 + revenue) / 6.0,
-            m.get("repeat_rate", 0.0),
-        ], dtype=np.float32), 0.0, 1.0)
+        return self.state.vector(len(self.call.turns), self.call.dnc_requested)
 
     def _customer_features(self) -> np.ndarray:
         h = self.scenario.persona.hidden
