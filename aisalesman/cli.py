@@ -343,6 +343,47 @@ def build_library_command(
     out.print("entries by intent: " + ", ".join(f"{k} {v}" for k, v in counts.items()), markup=False)
 
 
+@app.command()
+def train(
+    overrides: Optional[list[str]] = _OVERRIDES,
+    config: Optional[Path] = typer.Option(None, "--config", help="YAML config file (TrainConfig fields), e.g. "
+                                                               "configs/train/bayes_ppo.yaml"),
+    out_dir: Optional[str] = typer.Option(None, "--out", help="run directory [default: runs/train]"),
+    resume: bool = typer.Option(False, "--resume", help="continue the run in --out from its latest checkpoint"),
+    overwrite: bool = typer.Option(False, "--overwrite", help="replace the run already in --out"),
+    quiet: bool = typer.Option(False, "--quiet", help="no progress display"),
+) -> None:
+    """Train a salesman policy on the act-level env with RLlib: ppo, bc_ppo or bayes_ppo.
+
+    ray.address=auto (or host:port) joins a Ray cluster; env_runners.num_env_runners=N samples in N actors.
+    """
+    from aisalesman.core.config import load_config
+    from aisalesman.training.config import TrainConfig
+    from aisalesman.training.train import train as run_training
+
+    cfg = load_config(TrainConfig, path=config, overrides=overrides, values={"out": out_dir})
+    with Progress(TextColumn("[bold]train"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+                  TimeRemainingColumn(), console=err, disable=quiet, transient=True) as bar:
+        task = bar.add_task("", total=cfg.env_steps)
+
+        def show(row: dict) -> None:
+            ev = row.get("eval_conversion")
+            bar.update(task, completed=min(row["env_steps"], cfg.env_steps),
+                       description=f"iter {row['iteration']} return {row['episode_return_mean'] or 0:.3f}"
+                                   + (f" test conversion {ev:.1%}" if ev is not None else ""))
+
+        result = run_training(cfg, resume=resume, overwrite=overwrite, progress=show,
+                              log=lambda msg: err.print(msg, markup=False, highlight=False))
+    last = result.last_row
+    summary = f"{result.iterations} iterations, {result.env_steps} env steps"
+    if last.get("eval_conversion") is not None:
+        summary += f"; test conversion {last['eval_conversion']:.1%} over {cfg.eval.episodes} calls"
+    out.print(summary, markup=False, highlight=False)
+    out.print(f"wrote {result.out}/metrics.jsonl, tb/, checkpoints/ and final/ "
+              f"(benchmark it: aisalesman benchmark --agents rllib:{result.final_checkpoint})",
+              markup=False, highlight=False)
+
+
 @app.command("fit-bayes")
 def fit_bayes_command(
     corpus: Path = typer.Option(..., "--corpus", help="a labelled corpus: our JSONL format or TeleSalesCorpus-shaped"),

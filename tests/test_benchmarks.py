@@ -35,3 +35,14 @@ def test_llm_throughput_script_reports_its_json_line():
     assert all(v > 0 for v in report.values())
     assert abs(report["concurrency_speedup"] - report["http_concurrency32_dialogues_per_s"]
                / report["http_concurrency1_dialogues_per_s"]) < 0.01
+
+
+def test_rllib_sampling_script_reports_its_json_line():
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "rllib_sampling.py"), "--steps", "300",
+                             "--repeats", "1"], capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "PYTHONPATH": str(ROOT), "RAY_AUTH_MODE": "disabled"})
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert set(report) == {"ours_env_steps_per_s", "reference_env_steps_per_s", "ratio"}
+    assert report["ours_env_steps_per_s"] > 0 and report["reference_env_steps_per_s"] > 0
+    assert abs(report["ratio"] - report["ours_env_steps_per_s"] / report["reference_env_steps_per_s"]) < 1e-2

@@ -11,6 +11,7 @@ from aisalesman.agents.realiser import TemplateRealiser
 
 agents.register("llm", "aisalesman.agents.llm_salesman:LLMSalesman")
 agents.register("doga", "aisalesman.agents.doga:DOGAAgent")
+agents.register("rllib", "aisalesman.training.policy_agent:RLlibAgent")
 
 __all__ = [
     "AdaptiveAgent",

@@ -85,6 +85,8 @@ class DOGAAgent:
         library: A script library file; the shipped library if None.
         top_k: Scripts retrieved per turn.
         inner_config: Constructor arguments for the inner agent.
+        intent_policy: A checkpoint from ``aisalesman train``: the trained act-level policy
+            chooses each turn's intent instead of the library's next-intent model.
         model: The salesman's chat model, passed on to an inner agent that uses one.
         **inner_kwargs: Further inner-agent arguments (the benchmark passes LLM sampling here).
     """
@@ -93,7 +95,8 @@ class DOGAAgent:
     uses_chat_model = staticmethod(_uses_model)
 
     def __init__(self, inner: str = "scripted", *, library: str | None = None, top_k: int = 3,
-                 inner_config: dict[str, Any] | None = None, model: Any = None, **inner_kwargs: Any) -> None:
+                 inner_config: dict[str, Any] | None = None, intent_policy: str | None = None, model: Any = None,
+                 **inner_kwargs: Any) -> None:
         if inner.split(":", 1)[0] == "doga":
             raise ConfigError("doga cannot wrap itself")
         if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
@@ -103,6 +106,11 @@ class DOGAAgent:
         self.library = load_library(library)
         self.machine = self.library.machine
         self.top_k = top_k
+        self.intent_policy = None
+        if intent_policy:
+            from aisalesman.training.policy_agent import ActPolicy
+
+            self.intent_policy = ActPolicy(intent_policy)
         self.library.next_intent_model  # fit now, not on the first turn  # noqa: B018
 
     def reset(self, view: SalesmanView, *, seed: int) -> None:
@@ -126,16 +134,30 @@ class DOGAAgent:
         objection_open = last is not None and last.objection is not None
         dnc = any(CustomerAct.REQUEST_DNC in t.acts for t in turns if t.speaker == Role.CUSTOMER)
         legal = self.machine.legal(previous, dnc_requested=dnc, objection_open=objection_open)
-        choice = self.library.next_intent_model.predict(previous, context, objection_open=objection_open, legal=legal)
+        if self.intent_policy is not None:
+            intent, confidence = self._policy_intent(turns, legal)
+        else:
+            choice = self.library.next_intent_model.predict(previous, context, objection_open=objection_open,
+                                                            legal=legal)
+            intent, confidence = choice.intent, choice.confidence
         fields_of = getattr(self.inner, "guidance_fields", None)
         fields = fields_of() if fields_of is not None else self.realiser.fields()
         filled = []
-        for entry, _ in self.library.retrieve(choice.intent, context, self.top_k):
+        for entry, _ in self.library.retrieve(intent, context, self.top_k):
             text = fill_outline(entry.outline, fields, keep=self._truthful)
             if text:
                 filled.append((entry.id, text))
-        return Guidance(choice.intent, choice.capability, filled[0][1] if filled else "",
-                        tuple(t for _, t in filled[1:]), tuple(i for i, _ in filled), round(choice.confidence, 4))
+        return Guidance(intent, self.machine.capability(intent), filled[0][1] if filled else "",
+                        tuple(t for _, t in filled[1:]), tuple(i for i, _ in filled), round(confidence, 4))
+
+    def _policy_intent(self, turns, legal) -> tuple[str, float]:
+        """The trained policy's most likely act among the intents legal now."""
+        from aisalesman.envs.act_level import SALES_ACTS
+
+        p = self.intent_policy.probabilities(self.view, turns)
+        allowed = [i for i, a in enumerate(SALES_ACTS) if str(a) in set(legal)]
+        best = max(allowed, key=lambda i: p[i])
+        return str(SALES_ACTS[best]), float(p[best])
 
     def _record(self, turn: AgentTurn, g: Guidance) -> AgentTurn:
         doga = {"intent": g.intent, "capability": g.capability, "entries": list(g.entries), "outline": g.outline,

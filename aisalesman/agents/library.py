@@ -107,13 +107,6 @@ def read_weights(path: str | Path) -> dict[str, float]:
     return out
 
 
-@lru_cache(maxsize=1)
-def _personas_by_id() -> dict[str, Any]:
-    from aisalesman.data.loading import PERSONA_SPLITS, load_personas
-
-    return {p.id: p for split in PERSONA_SPLITS for p in load_personas(split)}
-
-
 @lru_cache(maxsize=4096)
 def _known_values(persona_id: str | None, product_key: str | None) -> tuple[tuple[str, str], ...]:
     """``(value, placeholder)`` pairs for the dialogue's persona and product, longest value first."""
@@ -121,9 +114,9 @@ def _known_values(persona_id: str | None, product_key: str | None) -> tuple[tupl
 
     from aisalesman.agents.realiser import TemplateRealiser
     from aisalesman.core.scenario import Scenario
-    from aisalesman.data.loading import builtin_product_names, load_product
+    from aisalesman.data.loading import builtin_personas_by_id, builtin_product_names, load_product
 
-    persona = _personas_by_id().get(persona_id or "")
+    persona = builtin_personas_by_id().get(persona_id or "")
     if persona is None or product_key not in builtin_product_names():
         return ()
     view = Scenario(persona, load_product(product_key)).salesman_view()

@@ -6,6 +6,7 @@
 
 from aisalesman.data.loading import (
     PERSONA_SPLITS,
+    builtin_personas_by_id,
     builtin_product_names,
     load_personas,
     load_product,
@@ -15,6 +16,7 @@ from aisalesman.data.loading import (
 
 __all__ = [
     "PERSONA_SPLITS",
+    "builtin_personas_by_id",
     "builtin_product_names",
     "load_personas",
     "load_product",

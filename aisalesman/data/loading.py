@@ -91,6 +91,12 @@ def load_personas(split_or_path: str) -> list[Persona]:
     return personas
 
 
+@lru_cache(maxsize=1)
+def builtin_personas_by_id() -> dict[str, Persona]:
+    """Every shipped persona (all splits) by id."""
+    return {p.id: p for split in PERSONA_SPLITS for p in _builtin_split(split)}
+
+
 def write_personas(personas: list[Persona], path: str | Path) -> None:
     """Write personas as JSONL, or as a YAML/JSON list by suffix, ready to edit and load."""
     p = Path(path)

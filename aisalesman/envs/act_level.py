@@ -248,6 +248,9 @@ class TeleSalesActEnv(TeleSalesEnv):
                 extra["illegal_action"] = self.illegal_penalty
         return self._realise(agent, idx), extra, str(SALES_ACTS[idx]) if agent == "salesman" else None
 
+    def _action_meta(self, agent: str) -> dict[str, Any] | None:
+        return {"move": self.state.last_move} if agent == "customer" else None
+
     def _realise(self, agent: str, idx: int) -> str:
         state = self.state
         if agent == "salesman":

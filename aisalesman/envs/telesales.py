@@ -221,6 +221,7 @@ class TeleSalesEnv(AECEnv):
             return
         self._cumulative_rewards[agent] = 0.0
         text, extra, chosen = self._to_text(action)
+        meta = meta if meta is not None else self._action_meta(agent)
         earned = self.call.speak(Role(agent), text, decision=decision, meta=meta, intent=intent or chosen)
         for key, value in extra.items():
             self.call.components[key] = self.call.components.get(key, 0.0) + value
@@ -236,6 +237,10 @@ class TeleSalesEnv(AECEnv):
         env realises acts as text and records the chosen act as the intent.
         """
         return action, {}, None
+
+    def _action_meta(self, agent: str) -> dict[str, Any] | None:
+        """Metadata to log with an utterance that came in as a plain action (none for text)."""
+        return None
 
     def _after_turn(self, salesman_reward: float) -> None:
         call, turn = self.call, self.call.turns[-1]
