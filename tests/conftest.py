@@ -62,3 +62,17 @@ def stub_server():
             yield f"{url}/v1", state
 
     return start
+
+
+@pytest.fixture(scope="session")
+def rllib_checkpoint(tmp_path_factory):
+    """An untrained salesman module saved as RLlib saves it (what ``rllib:<path>`` loads)."""
+    pytest.importorskip("ray.rllib")
+    from aisalesman.training.rllib import MODULE_ID, SalesmanMultiAgentEnv, SalesmanTorchModule
+
+    env = SalesmanMultiAgentEnv({})
+    module = SalesmanTorchModule(observation_space=env.observation_spaces[MODULE_ID],
+                                 action_space=env.action_spaces[MODULE_ID], model_config={"hidden": [16]})
+    path = tmp_path_factory.mktemp("rllib") / "module"
+    module.save_to_path(str(path))
+    return path

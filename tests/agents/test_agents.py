@@ -27,13 +27,19 @@ def _episodes(agent, personas, product, seed=0, trials=1, **kw):
             for p in personas for t in range(trials)]
 
 
-@pytest.mark.parametrize("name", agents.names())
-def test_every_registered_agent_passes_the_conformance_check(name):
-    check_agent(name, chat_model=ScriptedChatModel())
+def _named(name: str, request) -> str:
+    """Agents that need an argument get one: ``rllib`` an (untrained) saved module."""
+    return f"rllib:{request.getfixturevalue('rllib_checkpoint')}" if name == "rllib" else name
 
 
 @pytest.mark.parametrize("name", agents.names())
-def test_agents_react_to_the_seed(name, test_personas, product):
+def test_every_registered_agent_passes_the_conformance_check(name, request):
+    check_agent(_named(name, request), chat_model=ScriptedChatModel())
+
+
+@pytest.mark.parametrize("name", agents.names())
+def test_agents_react_to_the_seed(name, test_personas, product, request):
+    name = _named(name, request)
     first = _episodes(name, test_personas[:10], product, seed=3)
     other = _episodes(name, test_personas[:10], product, seed=4)
     assert [t.turns for t in first] != [t.turns for t in other]
