@@ -104,7 +104,7 @@ def main() -> None:
         for method in METHODS:
             per = [results[(method, None if method == "ppo" else nz, s)] for s in seeds]
             finals = [c[1][-1] for c in per]
-            reach = [next((st for st, v in zip(*c) if v >= args.target), None) for c in per]
+            reach = [next((st for st, v in zip(*c, strict=True) if v >= args.target), None) for c in per]
             hit = [r for r in reach if r is not None]
             cell = {"final": finals, "mean": float(np.mean(finals)), "sd": float(np.std(finals)),
                     "steps_to_target": reach}
@@ -128,8 +128,8 @@ def plot(results, noises, seeds, path: Path, budget: int) -> None:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, len(noises), figsize=(4.2 * len(noises), 3.4), sharey=True, squeeze=False)
-    for ax, nz in zip(axes[0], noises):
-        for method, colour in zip(METHODS, ("tab:grey", "tab:orange", "tab:blue")):
+    for ax, nz in zip(axes[0], noises, strict=True):
+        for method, colour in zip(METHODS, ("tab:grey", "tab:orange", "tab:blue"), strict=True):
             per = [results[(method, None if method == "ppo" else nz, s)] for s in seeds]
             n = min(len(c[0]) for c in per)
             steps = np.array(per[0][0][:n])

@@ -155,7 +155,8 @@ class DOGAAgent:
         from aisalesman.envs.act_level import SALES_ACTS
 
         p = self.intent_policy.probabilities(self.view, turns)
-        allowed = [i for i, a in enumerate(SALES_ACTS) if str(a) in set(legal)]
+        legal = set(legal)
+        allowed = [i for i, a in enumerate(SALES_ACTS) if str(a) in legal]
         best = max(allowed, key=lambda i: p[i])
         return str(SALES_ACTS[best]), float(p[best])
 

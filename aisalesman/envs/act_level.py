@@ -48,8 +48,8 @@ from gymnasium.spaces import Box, Dict, Discrete
 from aisalesman.agents.realiser import TemplateRealiser, default_plan, feature_for_needs
 from aisalesman.agents.stages import default_stage_machine
 from aisalesman.core.errors import ConfigError, InvalidActionError
-from aisalesman.core.seeding import derive_seed
 from aisalesman.core.scenario import SalesmanView
+from aisalesman.core.seeding import derive_seed
 from aisalesman.core.transcript import Turn
 from aisalesman.core.types import CustomerAct, ObjectionType, Role, SalesAct, Segment
 from aisalesman.customers.base import Customer
@@ -127,6 +127,7 @@ class SalesmanActState:
         self.needs: list[str] = []
         self.closes = 0
         self.previous: str | None = None
+        self.dnc = False  # the customer asked not to be called again
 
     def salesman(self, act: int | str) -> None:
         """Count a salesman act (its index or name)."""
@@ -138,6 +139,7 @@ class SalesmanActState:
     def customer(self, move: str, text: str) -> None:
         """Record a customer move and the needs its text mentions."""
         self.last_move = move
+        self.dnc = self.dnc or move == "request_dnc"
         if move.startswith("objection:"):
             self.open = ObjectionType(move.split(":", 1)[1])
         elif move in ("resolved", "show_interest"):
@@ -146,10 +148,13 @@ class SalesmanActState:
             if need not in self.needs:
                 self.needs.append(need)
 
-    def mask(self, dnc_requested: bool) -> np.ndarray:
-        return legal_sales_acts(previous=self.previous, dnc_requested=dnc_requested, objection_open=self.open is not None)
+    def mask(self, dnc_requested: bool | None = None) -> np.ndarray:
+        """Legal acts; ``dnc_requested`` defaults to what the tracked moves say."""
+        dnc = self.dnc if dnc_requested is None else dnc_requested
+        return legal_sales_acts(previous=self.previous, dnc_requested=dnc, objection_open=self.open is not None)
 
-    def vector(self, turns: int, dnc_requested: bool) -> np.ndarray:
+    def vector(self, turns: int, dnc_requested: bool | None = None) -> np.ndarray:
+        dnc_requested = self.dnc if dnc_requested is None else dnc_requested
         v = np.zeros(SALESMAN_OBS_DIM, dtype=np.float32)
         v[0] = turns / self.max_turns
         o = 1
@@ -165,7 +170,7 @@ class SalesmanActState:
         v[o + 3 :] = self.static
         return v
 
-    def observation(self, turns: int, dnc_requested: bool) -> dict[str, np.ndarray]:
+    def observation(self, turns: int, dnc_requested: bool | None = None) -> dict[str, np.ndarray]:
         """The salesman's act-level observation (``observation`` vector and ``action_mask``)."""
         return {"observation": self.vector(turns, dnc_requested), "action_mask": self.mask(dnc_requested)}
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -250,7 +250,7 @@ class Posterior:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def weight_map(self) -> dict[str, float]:
-        return {i: float(w) for i, w in zip(self.ids, self.weights)}
+        return {i: float(w) for i, w in zip(self.ids, self.weights, strict=True)}
 
     def act_value_matrix(self) -> np.ndarray:
         """Posterior mean act values as a (len(CONTEXTS), len(ACTS)) array."""
@@ -394,8 +394,3 @@ def _listify(v: np.ndarray) -> Any:
     v = np.asarray(v, dtype=np.float64)
     return [None if not math.isfinite(x) else round(float(x), 4) for x in v.ravel()] if v.ndim else (
         None if not math.isfinite(float(v)) else round(float(v), 4))
-
-
-def read_posterior_weights(path: str | Path) -> Mapping[str, float]:
-    """The per-dialogue weights of a posterior file."""
-    return Posterior.load(path).weight_map()

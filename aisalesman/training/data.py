@@ -69,23 +69,20 @@ def bc_dataset(dialogues: Sequence[Any], weights: Mapping[str, float], *, max_tu
         used += 1
         view = Scenario(persona, load_product(d.product), max_turns=max_turns).salesman_view()
         state = SalesmanActState(view)
-        dnc = False
         for i, turn in enumerate(d.turns):
             if turn.speaker == Role.SALESMAN:
                 idx = act_index.get(turn.intent or "")
                 if idx is None:
                     skipped["turn_without_act"] += 1
                 else:
-                    mask = state.mask(dnc)
+                    mask = state.mask()
                     if mask[idx]:
-                        obs.append(state.vector(i, dnc))
+                        obs.append(state.vector(i))
                         masks.append(mask)
                         actions.append(idx)
                         ws.append(weights[d.id])
                     else:
                         skipped["turn_with_illegal_act"] += 1
-            elif "request_dnc" in turn.acts:
-                dnc = True
             state.apply(turn)
     if not actions:
         raise ConfigError(f"the corpus gave no usable salesman turns (left out: {dict(skipped)})")

@@ -19,7 +19,7 @@ from aisalesman.agents.realiser import TemplateRealiser, default_plan, feature_f
 from aisalesman.core.errors import ConfigError
 from aisalesman.core.scenario import SalesmanView
 from aisalesman.core.transcript import Turn
-from aisalesman.core.types import CustomerAct, ObjectionType, Role, SalesAct
+from aisalesman.core.types import ObjectionType, SalesAct
 
 __all__ = ["ActPolicy", "RLlibAgent"]
 
@@ -38,21 +38,24 @@ class ActPolicy:
 
         return SalesmanActState.from_turns(view, turns)
 
-    def probabilities(self, view: SalesmanView, turns: Sequence[Turn]) -> np.ndarray:
-        """The policy's distribution over the 13 acts (illegal acts have probability 0)."""
+    def probabilities(self, view: SalesmanView, turns: Sequence[Turn], state: Any = None) -> np.ndarray:
+        """The policy's distribution over the 13 acts (illegal acts have probability 0).
+
+        ``state``: the tracker for ``turns`` when the caller already has it.
+        """
         import torch
 
-        state = self.state(view, turns)
-        dnc = any(str(CustomerAct.REQUEST_DNC) in t.acts for t in turns if t.speaker == Role.CUSTOMER)
-        obs = state.observation(len(turns), dnc)
+        state = state if state is not None else self.state(view, turns)
+        obs = state.observation(len(turns))
         with torch.no_grad():
             logits = self.module.masked_logits(torch.as_tensor(obs["observation"])[None],
                                                torch.as_tensor(obs["action_mask"])[None])
             return torch.softmax(logits, dim=-1)[0].numpy().astype(np.float64)
 
-    def choose(self, view: SalesmanView, turns: Sequence[Turn], *, rng: random.Random | None = None) -> tuple[int, float]:
+    def choose(self, view: SalesmanView, turns: Sequence[Turn], *, rng: random.Random | None = None,
+               state: Any = None) -> tuple[int, float]:
         """The most likely act (or, with ``rng``, a draw from the policy) and its probability."""
-        p = self.probabilities(view, turns)
+        p = self.probabilities(view, turns, state)
         idx = int(np.argmax(p)) if rng is None else rng.choices(range(len(p)), weights=p.tolist())[0]
         return idx, float(p[idx])
 
@@ -83,9 +86,9 @@ class RLlibAgent:
         from aisalesman.envs.act_level import SALES_ACTS
 
         turns = observation.turns
-        idx, prob = self.policy.choose(self.view, turns, rng=self.rng if self.sample else None)
-        act = SALES_ACTS[idx]
         state = self.policy.state(self.view, turns)
+        idx, prob = self.policy.choose(self.view, turns, rng=self.rng if self.sample else None, state=state)
+        act = SALES_ACTS[idx]
         if self.feature is None:
             found = feature_for_needs(self.view, state.needs)
             if found is not None:

@@ -72,15 +72,16 @@ class SalesmanMultiAgentEnv(MultiAgentEnv):
 
     def __init__(self, config: dict[str, Any] | None = None) -> None:
         super().__init__()
-        from aisalesman.customers.base import make_customer
         from aisalesman.envs.registry import make_env
 
-        config = dict(config or {})
-        self._env = make_env("aisalesman/telesales-acts-v0", personas=config.get("personas", "train"),
-                             products=config.get("products", "all"), max_turns=int(config.get("max_turns", 40)))
-        self._customer = make_customer("persona")
+        # RLlib's EnvContext carries the runner and vector indices as attributes; read them before copying.
         worker = getattr(config, "worker_index", 0)
         vector = getattr(config, "vector_index", 0)
+        config = dict(config or {})
+        self._single = make_env("aisalesman/telesales-acts-salesman-v0", illegal_action="raise",
+                                personas=config.get("personas", "train"), products=config.get("products", "all"),
+                                max_turns=int(config.get("max_turns", 40)))
+        self._env = self._single.env
         self._seed = derive_seed(int(config.get("seed", 0)), "rllib-env", worker, vector)
         self._seeded = False
         self._crash = float(config.get("crash_prob", 0.0))
@@ -92,23 +93,16 @@ class SalesmanMultiAgentEnv(MultiAgentEnv):
         self._scale = float(config.get("shaping_scale", 0.0))
         self._gamma = float(config.get("gamma", 0.99))
         self.agents = self.possible_agents = [MODULE_ID]
-        self.observation_spaces = {MODULE_ID: self._env.observation_space("salesman")}
-        self.action_spaces = {MODULE_ID: self._env.action_space("salesman")}
-
-    @property
-    def call_env(self):
-        """The wrapped :class:`~aisalesman.envs.act_level.TeleSalesActEnv`."""
-        return self._env
+        self.observation_spaces = {MODULE_ID: self._single.observation_space}
+        self.action_spaces = {MODULE_ID: self._single.action_space}
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         if seed is None and not self._seeded:
             seed = self._seed
         self._seeded = True
-        env = self._env
-        env.reset(seed=seed, options=options)
-        self._customer.reset(env.scenario, seed=derive_seed(env.episode_seed, "customer"))
+        obs, info = self._single.reset(seed=seed, options=options)
         self._potential = 0.0
-        return {MODULE_ID: env.observe("salesman")}, {MODULE_ID: {"scenario": env.scenario.id}}
+        return {MODULE_ID: obs}, {MODULE_ID: info}
 
     def step(self, action_dict: dict[str, Any]):
         if self._crash and self._crash_rng.random() < self._crash:
@@ -116,29 +110,21 @@ class SalesmanMultiAgentEnv(MultiAgentEnv):
                 with open(self._crash_log, "a", encoding="utf-8") as fh:
                     fh.write("crash\n")
             raise EnvCrash("crash_prob: this env crashed on purpose")
-        env = self._env
         action = int(action_dict[MODULE_ID])
         context = self._context() if self._values is not None else None
-        env.step(action)
-        reward = float(env.rewards["salesman"])
-        if not env.call.done:
-            env.play_customer(self._customer)
-            reward += float(env.rewards["salesman"])
-        call = env.call
+        obs, reward, terminated, truncated, _ = self._single.step(action)
+        call = self._env.call
         if self._values is not None:
             # Potential: scale * sum of the posterior act values of the salesman's moves so
             # far; 0 once the call is over (so shaping keeps the optimal policy, Ng et al. 1999).
-            self._potential_next = self._potential + self._scale * float(self._values[context, action])
-            phi_next = 0.0 if call.done else self._potential_next
+            phi_next = 0.0 if call.done else self._potential + self._scale * float(self._values[context, action])
             reward += self._gamma * phi_next - self._potential
             self._potential = phi_next
         info: dict[str, Any] = {}
         if call.done:
             info = {"outcome": str(call.outcome), "reason": str(call.reason), "turns": len(call.turns)}
-        done = call.terminated
-        return ({MODULE_ID: env.observe("salesman")}, {MODULE_ID: reward},
-                {MODULE_ID: done, "__all__": done}, {MODULE_ID: call.truncated, "__all__": call.truncated},
-                {MODULE_ID: info})
+        return ({MODULE_ID: obs}, {MODULE_ID: reward}, {MODULE_ID: terminated, "__all__": terminated},
+                {MODULE_ID: truncated, "__all__": truncated}, {MODULE_ID: info})
 
     def _context(self) -> int:
         from aisalesman.training.bayes import CONTEXTS, turn_context
@@ -325,9 +311,9 @@ _MODULES: dict[str, SalesmanTorchModule] = {}
 
 def _load_module(path: str) -> SalesmanTorchModule:
     if path not in _MODULES:
-        from ray.rllib.core.rl_module.rl_module import RLModule
-
         import logging
+
+        from ray.rllib.core.rl_module.rl_module import RLModule
 
         quiet = logging.getLogger("ray.rllib")
         level = quiet.level

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from aisalesman.core.config import to_yaml
-from aisalesman.core.errors import ConfigError
+from aisalesman.core.errors import AISalesmanError, ConfigError
 from aisalesman.training.config import TrainConfig
 
 __all__ = ["TrainResult", "evaluate_policy", "prepare_supervision", "train"]
@@ -175,7 +175,6 @@ def train(cfg: TrainConfig, *, resume: bool = False, overwrite: bool = False,
             raise ConfigError(f"--out: {out} already holds a run; pass --resume to continue it or --overwrite")
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "config.yaml").write_text(to_yaml(cfg), encoding="utf-8")
 
     _ray_init(cfg)  # before JAX starts threads: Ray forks its helper processes
     bc, act_values, info = prepare_supervision(cfg, out, log)
@@ -186,7 +185,14 @@ def train(cfg: TrainConfig, *, resume: bool = False, overwrite: bool = False,
         algo = Algorithm.from_checkpoint(str(checkpoint.resolve()))
         log(f"resumed from {checkpoint}")
     else:
-        algo = algo_config.build_algo()
+        try:
+            algo = algo_config.build_algo()
+        except AISalesmanError:
+            raise
+        except ValueError as e:  # RLlib's own validation (e.g. batch size vs fragment length)
+            raise ConfigError(f"RLlib rejected the config: {str(e).splitlines()[0]}") from e
+    # written once the algorithm exists: a config RLlib rejects leaves no run behind to block a retry
+    (out / "config.yaml").write_text(to_yaml(cfg), encoding="utf-8")
     from tensorboardX import SummaryWriter
 
     writer = SummaryWriter(str(out / "tb"))

@@ -189,8 +189,8 @@ def test_short_training_beats_a_random_policy_and_restores_identical_actions(tmp
 
     # trained policies are agents, in text calls
     agent = make_agent(f"rllib:{result.final_checkpoint}")
-    from aisalesman.evaluation.runner import EpisodeSpec, run_episode
     from aisalesman.data import load_personas, load_product
+    from aisalesman.evaluation.runner import EpisodeSpec, run_episode
 
     t = run_episode(EpisodeSpec(0, f"rllib:{result.final_checkpoint}", load_personas("test")[0],
                                 load_product("bistro-boost"), 0, 5))
@@ -219,7 +219,8 @@ def test_resume_continues_the_run(tmp_path: Path, ray_session) -> None:
 
 def test_env_runner_crashes_are_tolerated(tmp_path: Path, ray_session) -> None:
     cfg = small(tmp_path, "method=ppo", "env_steps=300", "env_runners.num_env_runners=1",
-                "env_runners.crash_prob=0.02", "ppo.train_batch_size=150", "eval.episodes=5")
+                "env_runners.crash_prob=0.02", "ppo.train_batch_size=150", "env_runners.rollout_fragment_length=50",
+                "eval.episodes=5")
     result = train(cfg, log=lambda m: None)
     assert result.env_steps >= 300
     crashes = (Path(cfg.out) / "crashes.log").read_text().count("crash")
@@ -230,8 +231,11 @@ def test_train_command_errors_are_one_line(tmp_path: Path, capsys) -> None:
     assert main(["train", "method=sarsa", "--out", str(tmp_path / "x")]) == 2
     assert main(["train", "bc.lambda_start=-1", "--out", str(tmp_path / "x")]) == 2
     assert main(["train", "--resume", "--out", str(tmp_path / "none")]) == 2
+    assert main(["train", "method=ppo", "env_runners.num_env_runners=1", "ppo.train_batch_size=150",
+                 "--out", str(tmp_path / "bad")]) == 2
     err = capsys.readouterr().err
     assert "method: must be one of ppo, bc_ppo, bayes_ppo" in err and "no checkpoint" in err
+    assert "RLlib rejected the config" in err and "rollout_fragment_length" in err
     assert "Traceback" not in err
     with pytest.raises(DataFileError, match="not an RLlib checkpoint"):
         load_salesman_module(tmp_path)
