@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from aisalesman.core.errors import AISalesmanError, UnknownNameError
+from aisalesman.core.errors import AISalesmanError, ConfigError, UnknownNameError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="AI-Salesman: simulate, benchmark and train LLM-driven telemarketing agents.")
@@ -47,8 +47,6 @@ _SALESMAN_BASE_URL = typer.Option(None, help="LLM salesman server URL (OpenAI-co
 
 def _check_out(out_file: Path, suffix: str, what: str, overwrite: bool) -> None:
     """An output file must have ``suffix`` and must not exist unless ``overwrite``."""
-    from aisalesman.core.errors import ConfigError
-
     if out_file.suffix != suffix:
         raise ConfigError(f"--out: {what}; use a {suffix} name, got {out_file}")
     if out_file.exists() and not overwrite:
@@ -245,18 +243,34 @@ def corpus_generate(
     seed: int = typer.Option(0, help="generator seed"),
     personas: str = typer.Option("train", help="persona split or file (never use the test split for training)"),
     products: str = typer.Option("all", help="product names or files, comma-separated, or 'all'"),
+    mix: str = typer.Option("", help="salesmen and their shares, e.g. 'random=0.5,flawed=0.3,adaptive=0.2' "
+                                     "(default: scripted=0.3,adaptive=0.3,random=0.2,flawed=0.2)"),
     out_file: Path = typer.Option(..., "--out", help="output file (.jsonl)"),
     overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing file"),
 ) -> None:
     """Write a synthetic corpus: our customers against a mix of salesmen, with noisy outcome labels."""
     from aisalesman.data.corpus import corpus_stats, generate_corpus, read_corpus_jsonl, write_corpus
 
+    shares = _parse_mix(mix) if mix else None
     _check_out(out_file, ".jsonl", "corpus files are JSONL", overwrite)
     count = write_corpus(generate_corpus(n, label_noise=label_noise, seed=seed, annotators=annotators,
-                                         personas=personas, products=products), out_file)
+                                         personas=personas, products=products, mix=shares), out_file)
     stats = corpus_stats(read_corpus_jsonl(out_file))
     out.print(f"wrote {count} dialogues to {out_file}: true success {stats['true_success_rate']:.1%}, "
               f"observed labels {stats['label_rate']:.1%}, label accuracy {stats['label_accuracy']:.1%}")
+
+
+def _parse_mix(text: str) -> dict[str, float]:
+    shares = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, eq, value = part.partition("=")
+        try:
+            shares[name.strip()] = float(value)
+        except ValueError:
+            raise ConfigError(f"--mix: expected name=share, got {part!r}") from None
+        if not eq or not name.strip():
+            raise ConfigError(f"--mix: expected name=share, got {part!r}")
+    return shares
 
 
 @corpus_app.command("stats")
@@ -377,7 +391,10 @@ def train(
     last = result.last_row
     summary = f"{result.iterations} iterations, {result.env_steps} env steps"
     if last.get("eval_conversion") is not None:
-        summary += f"; test conversion {last['eval_conversion']:.1%} over {cfg.eval.episodes} calls"
+        summary += f"; test conversion {last['eval_conversion']:.1%} greedy"
+        if last.get("eval_sampled_conversion") is not None:
+            summary += f", {last['eval_sampled_conversion']:.1%} sampling"
+        summary += f" over {cfg.eval.episodes} calls"
     out.print(summary, markup=False, highlight=False)
     out.print(f"wrote {result.out}/metrics.jsonl, tb/, checkpoints/ and final/ "
               f"(benchmark it: aisalesman benchmark --agents rllib:{result.final_checkpoint})",

@@ -1,11 +1,13 @@
 """Every example runs, and prints what it claims to show."""
 
+import json
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).parents[1]
@@ -14,7 +16,7 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 
 #: Examples whose full run takes long get a small one here (the full run is documented in each).
 ARGS = {"noise_robustness.py": ["--seeds", "0", "--noise", "0.2", "--env-steps", "1000", "--corpus-n", "120",
-                                "--eval-episodes", "10"]}
+                                "--eval-episodes", "10", "--bc-steps", "50", "--ablation-episodes", "10"]}
 
 
 def run(path, cwd):
@@ -46,9 +48,19 @@ def test_example_runs(path, tmp_path):
         readme = (ROOT / "README.md").read_text(encoding="utf-8")
         assert table in readme  # the README reports the measured figures
     elif path.name == "noise_robustness.py":
-        assert out.count("| 0.2 |") == 3  # one row per method
-        for name in ("table.md", "results.json", "curves.png"):
-            assert (tmp_path / "runs" / "noise_robustness" / name).exists()
+        done = tmp_path / "runs" / "noise_robustness"
+        assert (done / "table.md").read_text().count("| 0.2 |") == 3  # one row per method
+        assert (done / "bc_ablation.md").read_text().count("| 0.2 |") == 4  # one row per weighting
+        assert (done / "curves.png").stat().st_size > 0
+        report = json.loads((done / "results.json").read_text())
+        assert set(report["cells"]) == {"ppo@0.2", "bc_ppo@0.2", "bayes_ppo@0.2"}
+        assert all(len(c["sampled_final"]) == 1 for c in report["cells"].values())
+        ablation = report["bc_ablation"]["0.2"]
+        assert ablation["true outcome"]["agree"] == [1.0]  # compared with itself
+        # under "true outcome" a salesman's mean weight is its true success rate in the corpus
+        corpus = [json.loads(x) for x in (done / "noise_0.2" / "corpus.jsonl").read_text().splitlines()]
+        for agent, w in ablation["true outcome"]["mean_weight_by_agent"].items():
+            assert w == pytest.approx(np.mean([d["true_success"] for d in corpus if d["agent"] == agent]))
     elif path.name == "serve_client.py":
         assert "100 customers served at http://127.0.0.1:" in out and "customer:" in out
         assert "call over:" in out or "call still open" in out

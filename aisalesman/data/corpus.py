@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aisalesman.core.errors import ConfigError, DataFileError
+from aisalesman.core.errors import ConfigError, DataFileError, UnknownNameError
 from aisalesman.core.files import read_records
 from aisalesman.core.seeding import derive_seed, make_rng
 from aisalesman.core.transcript import Claim, Turn
@@ -115,6 +115,11 @@ def generate_corpus(n: int, *, label_noise: float = 0.0, seed: int = 0, annotato
     mix = dict(mix or DEFAULT_MIX)
     if not mix or any(w < 0 for w in mix.values()) or sum(mix.values()) <= 0:
         raise ConfigError(f"mix must give non-negative weights with a positive sum, got {mix}")
+    from aisalesman.agents.base import agents as agent_registry
+
+    for name in mix:
+        if not agent_registry.has(name):
+            raise UnknownNameError(f"mix: {agent_registry.unknown_message(name)}")
     pool, prods = load_personas(personas), load_products(products)
     names, weights = list(mix), [mix[k] for k in mix]
     for i in range(n):

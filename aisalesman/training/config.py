@@ -119,13 +119,15 @@ class RaySection:
 
 @dataclass
 class EvalSection:
-    """Held-out evaluation of the greedy policy in the act-level env, every ``every`` iterations."""
+    """Held-out evaluation in the act-level env every ``every`` iterations: the greedy policy,
+    and (``sampled``) the sampling policy PPO trains; both meet the same ``episodes`` calls."""
 
     personas: str = "test"
     products: str = "all"
     episodes: int = 200
     every: int = 1
     seed: int = 12345
+    sampled: bool = field(default=True, metadata={"help": "also evaluate the policy by sampling its acts"})
 
     def __post_init__(self) -> None:
         _positive(self, "episodes", "every")

@@ -46,6 +46,7 @@ __all__ = [
     "SalesmanMultiAgentEnv",
     "SalesmanTorchModule",
     "bc_loss",
+    "behaviour_clone",
     "build_algorithm_config",
     "register",
 ]
@@ -181,6 +182,42 @@ def bc_loss(module: SalesmanTorchModule, obs: torch.Tensor, mask: torch.Tensor, 
     """Weighted behaviour cloning: the mean over corpus turns of ``-w * log pi(a | s)``."""
     logp = torch.log_softmax(module.masked_logits(obs, mask), dim=-1)
     return -(weights * logp.gather(-1, actions.long().unsqueeze(-1)).squeeze(-1)).mean()
+
+
+def behaviour_clone(data: dict[str, np.ndarray], *, steps: int = 2000, batch_size: int = 256, lr: float = 1e-3,
+                    hidden: list[int] | tuple[int, ...] = (64, 64), seed: int = 0) -> SalesmanTorchModule:
+    """A salesman module fitted by weighted behaviour cloning alone (no RL): ``steps`` Adam steps
+    on :func:`bc_loss` over minibatches of ``data`` (``obs``, ``mask``, ``action``, ``weight``).
+
+    The ablation baseline for the BC term of :class:`BayesPPOTorchLearner`; deterministic in
+    ``seed`` (initialisation and minibatches use their own generators).
+    """
+    from aisalesman.envs.act_level import SALES_ACTS
+
+    tensors = {k: torch.as_tensor(np.asarray(data[k])) for k in ("obs", "mask", "action", "weight")}
+    n = int(tensors["action"].shape[0])
+    if n == 0:
+        raise ValueError("behaviour_clone: no examples")
+    env = SalesmanMultiAgentEnv({})
+    obs_space = env.observation_spaces[MODULE_ID]
+    if tuple(obs_space["observation"].shape) != tuple(tensors["obs"].shape[1:]) or tensors["mask"].shape[1] != len(SALES_ACTS):
+        raise ValueError(f"behaviour_clone: obs {tuple(tensors['obs'].shape)} / mask {tuple(tensors['mask'].shape)} "
+                         "do not match the act-level env's spaces")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(derive_seed(seed, "bc-init"))
+        module = SalesmanTorchModule(observation_space=obs_space, action_space=env.action_spaces[MODULE_ID],
+                                     model_config={"hidden": list(hidden)})
+    opt = torch.optim.Adam(module.pi.parameters(), lr=lr)
+    gen = torch.Generator().manual_seed(derive_seed(seed, "bc-batches"))
+    weight = tensors["weight"].float()
+    for _ in range(steps):
+        idx = torch.randint(n, (min(batch_size, n),), generator=gen)
+        loss = bc_loss(module, tensors["obs"][idx].float(), tensors["mask"][idx], tensors["action"][idx], weight[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    module.eval()
+    return module
 
 
 class BayesPPOTorchLearner(PPOTorchLearner):

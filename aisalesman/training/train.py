@@ -21,9 +21,10 @@ import numpy as np
 
 from aisalesman.core.config import to_yaml
 from aisalesman.core.errors import AISalesmanError, ConfigError
+from aisalesman.core.seeding import derive_seed
 from aisalesman.training.config import TrainConfig
 
-__all__ = ["TrainResult", "evaluate_policy", "prepare_supervision", "train"]
+__all__ = ["TrainResult", "evaluate_policy", "greedy", "prepare_supervision", "sampled", "train"]
 
 
 @dataclass
@@ -124,6 +125,33 @@ def greedy(module) -> Callable[[dict[str, np.ndarray]], int]:
     return act
 
 
+def sampled(module, seed: int) -> Callable[[dict[str, np.ndarray]], int]:
+    """Acts drawn from the module's policy (what PPO trains), by a generator seeded with ``seed``."""
+    import torch
+
+    rng = np.random.default_rng(seed)
+
+    def act(obs: dict[str, np.ndarray]) -> int:
+        with torch.no_grad():
+            logits = module.masked_logits(torch.as_tensor(obs["observation"])[None],
+                                          torch.as_tensor(obs["action_mask"])[None])
+        p = torch.softmax(logits.double(), dim=-1)[0].numpy()
+        return int(rng.choice(p.shape[0], p=p / p.sum()))
+
+    return act
+
+
+def _evaluate(module, cfg: TrainConfig) -> dict[str, float]:
+    """``eval_*``: the greedy policy; ``eval_sampled_*`` (when ``eval.sampled``): the sampling policy."""
+    kw = {"personas": cfg.eval.personas, "products": cfg.eval.products, "episodes": cfg.eval.episodes,
+          "seed": cfg.eval.seed, "max_turns": cfg.env.max_turns}
+    row = {f"eval_{k}": v for k, v in evaluate_policy(greedy(module), **kw).items()}
+    if cfg.eval.sampled:
+        ev = evaluate_policy(sampled(module, derive_seed(cfg.eval.seed, "eval-sampling")), **kw)
+        row.update({f"eval_sampled_{k}": v for k, v in ev.items()})
+    return row
+
+
 def _ray_init(cfg: TrainConfig) -> None:
     import ray
 
@@ -216,10 +244,7 @@ def train(cfg: TrainConfig, *, resume: bool = False, overwrite: bool = False,
                 if group is not None and cfg.env_runners.num_env_runners:
                     row["env_runner_restarts"] = int(group.num_remote_worker_restarts())
                 if iteration % cfg.eval.every == 0 or steps >= cfg.env_steps:
-                    ev = evaluate_policy(greedy(algo.get_module(MODULE_ID)), personas=cfg.eval.personas,
-                                         products=cfg.eval.products, episodes=cfg.eval.episodes, seed=cfg.eval.seed,
-                                         max_turns=cfg.env.max_turns)
-                    row.update({f"eval_{k}": v for k, v in ev.items()})
+                    row.update(_evaluate(algo.get_module(MODULE_ID), cfg))
                 if iteration == 1 and info:
                     row["supervision"] = info
                 fh.write(json.dumps(row, sort_keys=True) + "\n")

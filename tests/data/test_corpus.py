@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from aisalesman.core.errors import ConfigError, DataFileError
+from aisalesman.core.errors import ConfigError, DataFileError, UnknownNameError
 from aisalesman.data.corpus import CorpusDialogue, corpus_stats, generate_corpus, read_corpus_jsonl, write_corpus
 
 
@@ -61,6 +61,8 @@ def test_bad_settings_and_files(tmp_path):
         next(generate_corpus(5, annotators=0))
     with pytest.raises(ConfigError, match="mix"):
         next(generate_corpus(5, mix={"scripted": -1}))
+    with pytest.raises(UnknownNameError, match="mix: unknown agent 'scripte'"):
+        next(generate_corpus(5, mix={"scripte": 1}))
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "x", "turns": []}\n{"id": "y"}\n')
     with pytest.raises(DataFileError, match="record 2: not a corpus dialogue"):
@@ -92,6 +94,19 @@ def test_corpus_commands(tmp_path):
     missing = subprocess.run([sys.executable, "-m", "aisalesman.cli", "corpus", "stats", str(tmp_path / "none.jsonl")],
                              capture_output=True, text=True, timeout=300)
     assert missing.returncode == 2 and "no such file" in missing.stderr
+
+    # --mix chooses the salesmen
+    mixed = tmp_path / "mixed.jsonl"
+    base = [sys.executable, "-m", "aisalesman.cli", "corpus", "generate", "--n", "20", "--out", str(mixed)]
+    done = subprocess.run(base + ["--mix", "random=1, flawed=0"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert {json.loads(x)["agent"] for x in mixed.read_text().splitlines()} == {"random"}
+    for bad, message in (("random", "--mix: expected name=share, got 'random'"),
+                         ("random=x", "--mix: expected name=share, got 'random=x'"),
+                         ("randm=1", "unknown agent 'randm'")):
+        failed = subprocess.run(base + ["--overwrite", "--mix", bad], capture_output=True, text=True, timeout=300)
+        assert failed.returncode == 2 and message in failed.stderr and "Traceback" not in failed.stderr
+    assert {json.loads(x)["agent"] for x in mixed.read_text().splitlines()} == {"random"}  # left as it was
 
 
 def test_dialogue_from_dict_defaults():

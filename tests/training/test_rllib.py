@@ -25,10 +25,11 @@ from aisalesman.training.rllib import (  # noqa: E402
     MODULE_ID,
     SalesmanMultiAgentEnv,
     bc_loss,
+    behaviour_clone,
     build_algorithm_config,
     load_salesman_module,
 )
-from aisalesman.training.train import evaluate_policy, greedy, train  # noqa: E402
+from aisalesman.training.train import evaluate_policy, greedy, sampled, train  # noqa: E402
 
 N_ACTS = len(SALES_ACTS)
 
@@ -118,6 +119,48 @@ def test_bc_gradient_raises_the_log_probability_of_high_weight_actions(tmp_path:
     assert after[5] < before[5]  # zero weight: no push up, and the softmax moves mass to action 3
 
 
+def test_behaviour_cloning_alone_follows_the_weights_and_is_seeded() -> None:
+    # the same states, act 3 in dialogues weighted 0.9 and act 5 in those weighted 0.1, 3:1 in count
+    n = 400
+    data = _bc_data(n)
+    data["obs"][:] = data["obs"][0]
+    data["action"] = np.where(np.arange(n) % 4 == 0, 3, 5)
+    data["weight"] = np.where(data["action"] == 3, 0.9, 0.1).astype(np.float32)
+    probs = {}
+    for name, weight in (("weighted", data["weight"]), ("unweighted", np.ones(n, dtype=np.float32))):
+        module = behaviour_clone({**data, "weight": weight}, steps=300, lr=0.01, hidden=[16], seed=1)
+        with torch.no_grad():
+            probs[name] = torch.softmax(module.masked_logits(torch.as_tensor(data["obs"][:1]),
+                                                             torch.as_tensor(data["mask"][:1])), -1)[0]
+    # the weighted fit imitates 0.9 * 1 : 0.1 * 3 = 3 : 1 for act 3; the unweighted one 1 : 3
+    assert probs["weighted"][3] == pytest.approx(0.75, abs=0.05) and probs["unweighted"][3] == pytest.approx(0.25, abs=0.05)
+    assert float(probs["weighted"][0]) == 0.0  # masked
+    a = behaviour_clone(data, steps=20, hidden=[16], seed=4)
+    b = behaviour_clone(data, steps=20, hidden=[16], seed=4)
+    c = behaviour_clone(data, steps=20, hidden=[16], seed=5)
+    obs, mask = torch.as_tensor(data["obs"]), torch.as_tensor(data["mask"])
+    assert torch.equal(a.masked_logits(obs, mask), b.masked_logits(obs, mask))
+    assert not torch.equal(a.masked_logits(obs, mask), c.masked_logits(obs, mask))
+    with pytest.raises(ValueError, match="do not match"):
+        behaviour_clone({**data, "obs": data["obs"][:, :5]}, steps=1)
+
+
+def test_sampled_policy_draws_by_probability_and_is_seeded() -> None:
+    module = behaviour_clone(_bc_data(8), steps=1, hidden=[8], seed=0)
+    with torch.no_grad():
+        module.pi[-1].weight.zero_()
+        module.pi[-1].bias.copy_(torch.log(torch.tensor([1.0] * 4 + [6.0] + [1.0] * (N_ACTS - 5))))
+    obs = {"observation": np.zeros(SALESMAN_OBS_DIM, dtype=np.float32), "action_mask": np.ones(N_ACTS, dtype=np.int8)}
+    obs["action_mask"][0] = 0
+    act = sampled(module, 11)
+    draws = [act(obs) for _ in range(2000)]
+    assert 0 not in draws  # masked
+    assert np.mean(np.array(draws) == 4) == pytest.approx(6 / 17, abs=0.04)
+    again = sampled(module, 11)
+    assert [again(obs) for _ in range(2000)] == draws
+    assert greedy(module)(obs) == 4
+
+
 def test_masked_acts_get_no_probability() -> None:
     from aisalesman.training.rllib import SalesmanTorchModule
 
@@ -163,6 +206,7 @@ def test_short_training_beats_a_random_policy_and_restores_identical_actions(tmp
     rows = [json.loads(x) for x in (result.out / "metrics.jsonl").read_text().splitlines()]
     assert [r["iteration"] for r in rows] == [1, 2, 3] and rows[-1]["env_steps"] >= 3000
     assert "bc_loss" in rows[0] and rows[0]["supervision"]["bc_turns"] > 0
+    assert 0 <= rows[-1]["eval_sampled_conversion"] <= 1 and "eval_sampled_conversion" not in rows[0]
     assert rows[0]["bc_lambda"] > rows[-1]["bc_lambda"]  # annealed
 
     rng = np.random.default_rng(0)
