@@ -96,7 +96,7 @@ def main() -> None:
     args = ap.parse_args()
     import ray
 
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     length = mean_length()
     register_env("aisalesman-constant-ref", lambda cfg: ConstantEnv(cfg))
     ours = build(ENV_NAME, {"personas": "train", "products": "all", "max_turns": 40, "seed": 0}, args.fragment)

@@ -152,17 +152,40 @@ def _evaluate(module, cfg: TrainConfig) -> dict[str, float]:
     return row
 
 
-def _ray_init(cfg: TrainConfig) -> None:
+def _ray_init(cfg: TrainConfig) -> str:
+    """Start a local Ray or join the cluster at ``ray.address``; describe what we got."""
     import ray
 
-    if ray.is_initialized():
-        return
-    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-    kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
-    if cfg.ray.address:
-        ray.init(address=cfg.ray.address, **kwargs)
-    else:
-        ray.init(num_cpus=cfg.ray.num_cpus or os.cpu_count(), **kwargs)
+    address = cfg.ray.address
+    if address and address != "auto":
+        _check_reachable(address)
+    if not ray.is_initialized():
+        os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+        kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
+        if address:
+            try:
+                ray.init(address=address, **kwargs)
+            except ConnectionError as e:
+                raise ConfigError(f"ray.address={address!r}: {str(e).splitlines()[0]}") from e
+        else:
+            # "local": a new Ray of our own even when a cluster was started on this machine
+            ray.init(address="local", num_cpus=cfg.ray.num_cpus or os.cpu_count(), **kwargs)
+    nodes = [n for n in ray.nodes() if n.get("Alive")]
+    cpus = ray.cluster_resources().get("CPU", 0)
+    return f"Ray at {ray.get_runtime_context().gcs_address}: {len(nodes)} node{'s' * (len(nodes) != 1)}, {cpus:g} CPUs"
+
+
+def _check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Fail fast (Ray itself retries for minutes) when nothing answers at ``[ray://]host:port``."""
+    import socket
+
+    host, sep, port = address.split("://", 1)[-1].rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise ConfigError(f"ray.address: expected 'auto' or host:port, got {address!r}")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as e:
+        raise ConfigError(f"ray.address={address!r}: no Ray cluster answers there ({e.strerror or e})") from e
 
 
 def _latest_checkpoint(out: Path) -> Path | None:
@@ -204,7 +227,7 @@ def train(cfg: TrainConfig, *, resume: bool = False, overwrite: bool = False,
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
 
-    _ray_init(cfg)  # before JAX starts threads: Ray forks its helper processes
+    log(_ray_init(cfg))  # before JAX starts threads: Ray forks its helper processes
     bc, act_values, info = prepare_supervision(cfg, out, log)
     algo_config = build_algorithm_config(cfg, bc_data=bc, act_values=act_values)
     if checkpoint is not None:

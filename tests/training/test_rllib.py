@@ -45,7 +45,7 @@ def small(tmp_path: Path, *overrides: str) -> TrainConfig:
 def ray_session():
     import ray
 
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     yield
     ray.shutdown()
 
@@ -277,7 +277,11 @@ def test_train_command_errors_are_one_line(tmp_path: Path, capsys) -> None:
     assert main(["train", "--resume", "--out", str(tmp_path / "none")]) == 2
     assert main(["train", "method=ppo", "env_runners.num_env_runners=1", "ppo.train_batch_size=150",
                  "--out", str(tmp_path / "bad")]) == 2
+    assert main(["train", "ray.address=127.0.0.1:1", "--out", str(tmp_path / "nowhere")]) == 2
+    assert main(["train", "ray.address=somewhere", "--out", str(tmp_path / "nowhere")]) == 2
     err = capsys.readouterr().err
+    assert "ray.address='127.0.0.1:1': no Ray cluster answers there" in err
+    assert "ray.address: expected 'auto' or host:port, got 'somewhere'" in err
     assert "method: must be one of ppo, bc_ppo, bayes_ppo" in err and "no checkpoint" in err
     assert "RLlib rejected the config" in err and "rollout_fragment_length" in err
     assert "Traceback" not in err
