@@ -27,6 +27,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/env_throughput.py
 	$(PY) benchmarks/llm_throughput.py
+	$(PY) benchmarks/rllib_sampling.py
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info

@@ -144,7 +144,7 @@ def main() -> None:
         (out / "bc_ablation.md").write_text(ablation + "\n")
         print(ablation)
     (out / "results.json").write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
-    print(f"wrote {out}/table.md, bc_ablation.md, results.json, curves.png")
+    print(f"wrote {out}/table.md{', bc_ablation.md' if args.bc_steps else ''}, results.json, curves.png")
 
 
 def bc_ablation(out: Path, noises: list[float], seeds: list[int], steps: int, episodes: int) -> tuple[dict, str]:
@@ -211,6 +211,7 @@ def plot(results, methods, noises, seeds, path: Path, budget: int) -> None:
             ax.set_title(f"label noise {nz:g}, {'greedy' if kind == 'greedy' else 'sampling'} policy", fontsize=9)
             ax.set_xlabel("env steps")
             ax.set_xlim(0, budget)
+            ax.xaxis.set_major_formatter(lambda x, _: f"{x / 1000:g}k")
         axes[row][0].set_ylabel("test-split conversion")
     axes[0][0].legend(loc="lower right", fontsize=8)
     fig.tight_layout()
