@@ -46,11 +46,8 @@ class ActPolicy:
         import torch
 
         state = state if state is not None else self.state(view, turns)
-        obs = state.observation(len(turns))
-        with torch.no_grad():
-            logits = self.module.masked_logits(torch.as_tensor(obs["observation"])[None],
-                                               torch.as_tensor(obs["action_mask"])[None])
-            return torch.softmax(logits, dim=-1)[0].numpy().astype(np.float64)
+        logits = self.module.act_logits(state.observation(len(turns)))
+        return torch.softmax(logits, dim=-1).numpy().astype(np.float64)
 
     def choose(self, view: SalesmanView, turns: Sequence[Turn], *, rng: random.Random | None = None,
                state: Any = None) -> tuple[int, float]:

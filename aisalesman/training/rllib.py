@@ -167,6 +167,12 @@ class SalesmanTorchModule(TorchRLModule, ValueFunctionAPI):
         return self._forward({Columns.OBS: {"observation": observation, "action_mask": action_mask}})[
             Columns.ACTION_DIST_INPUTS]
 
+    def act_logits(self, obs: dict[str, np.ndarray]) -> torch.Tensor:
+        """Masked logits, without gradient, for one env observation (``observation``, ``action_mask``)."""
+        with torch.no_grad():
+            return self.masked_logits(torch.as_tensor(obs["observation"])[None],
+                                      torch.as_tensor(obs["action_mask"])[None])[0]
+
 
 def _mlp(n_in: int, hidden: list[int], n_out: int) -> nn.Sequential:
     layers: list[nn.Module] = []
@@ -192,20 +198,18 @@ def behaviour_clone(data: dict[str, np.ndarray], *, steps: int = 2000, batch_siz
     The ablation baseline for the BC term of :class:`BayesPPOTorchLearner`; deterministic in
     ``seed`` (initialisation and minibatches use their own generators).
     """
-    from aisalesman.envs.act_level import SALES_ACTS
-
     tensors = {k: torch.as_tensor(np.asarray(data[k])) for k in ("obs", "mask", "action", "weight")}
     n = int(tensors["action"].shape[0])
     if n == 0:
         raise ValueError("behaviour_clone: no examples")
     env = SalesmanMultiAgentEnv({})
-    obs_space = env.observation_spaces[MODULE_ID]
-    if tuple(obs_space["observation"].shape) != tuple(tensors["obs"].shape[1:]) or tensors["mask"].shape[1] != len(SALES_ACTS):
+    obs_space, act_space = env.observation_spaces[MODULE_ID], env.action_spaces[MODULE_ID]
+    if tuple(tensors["obs"].shape[1:]) != obs_space["observation"].shape or tensors["mask"].shape[1:] != (act_space.n,):
         raise ValueError(f"behaviour_clone: obs {tuple(tensors['obs'].shape)} / mask {tuple(tensors['mask'].shape)} "
                          "do not match the act-level env's spaces")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(derive_seed(seed, "bc-init"))
-        module = SalesmanTorchModule(observation_space=obs_space, action_space=env.action_spaces[MODULE_ID],
+        module = SalesmanTorchModule(observation_space=obs_space, action_space=act_space,
                                      model_config={"hidden": list(hidden)})
     opt = torch.optim.Adam(module.pi.parameters(), lr=lr)
     gen = torch.Generator().manual_seed(derive_seed(seed, "bc-batches"))

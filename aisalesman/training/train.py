@@ -114,13 +114,9 @@ def evaluate_policy(act: Callable[[dict[str, np.ndarray]], int], *, personas: st
 
 def greedy(module) -> Callable[[dict[str, np.ndarray]], int]:
     """The module's most likely legal act."""
-    import torch
 
     def act(obs: dict[str, np.ndarray]) -> int:
-        with torch.no_grad():
-            logits = module.masked_logits(torch.as_tensor(obs["observation"])[None],
-                                          torch.as_tensor(obs["action_mask"])[None])
-        return int(torch.argmax(logits, dim=-1)[0])
+        return int(module.act_logits(obs).argmax())
 
     return act
 
@@ -132,10 +128,7 @@ def sampled(module, seed: int) -> Callable[[dict[str, np.ndarray]], int]:
     rng = np.random.default_rng(seed)
 
     def act(obs: dict[str, np.ndarray]) -> int:
-        with torch.no_grad():
-            logits = module.masked_logits(torch.as_tensor(obs["observation"])[None],
-                                          torch.as_tensor(obs["action_mask"])[None])
-        p = torch.softmax(logits.double(), dim=-1)[0].numpy()
+        p = torch.softmax(module.act_logits(obs).double(), dim=-1).numpy()
         return int(rng.choice(p.shape[0], p=p / p.sum()))
 
     return act
