@@ -29,8 +29,9 @@ messages differ from the replies the customer gave under this seed.
 import hashlib
 import hmac
 import os
+import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from aisalesman.core.errors import ConfigError, InvalidActionError, LLMError
@@ -42,7 +43,7 @@ from aisalesman.core.types import CustomerDecision, Goal, Role
 from aisalesman.customers.base import CustomerObservation, make_customer
 from aisalesman.envs.call import SalesCall
 
-__all__ = ["create_app", "serve"]
+__all__ = ["bind_socket", "create_app", "serve"]
 
 
 class _APIError(Exception):
@@ -241,14 +242,54 @@ def create_app(service: CustomerService, *, api_key: str | None = None):
     return app
 
 
-def serve(service: CustomerService, *, host: str = "127.0.0.1", port: int = 8089, api_key_env: str | None = None,
-          log_level: str = "warning") -> None:
-    """Run the server until interrupted."""
-    import uvicorn
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket listening on ``host:port``; an unresolvable host or a busy port is a :class:`ConfigError`.
 
+    Binding here, before uvicorn starts, turns uvicorn's multi-line failure (exit 3) into our
+    one-line error, and the socket is handed to uvicorn, so no other process can take the
+    port in between.
+    """
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise ConfigError(f"port: must be in 0..65535, got {port!r}")
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM,
+                                                             flags=socket.AI_PASSIVE)[0]
+    except (OSError, UnicodeError) as err:  # socket.gaierror is an OSError
+        raise ConfigError(f"host: cannot resolve {host!r}: {getattr(err, 'strerror', None) or err}") from err
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does; a listener still blocks it
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as err:
+        sock.close()
+        raise ConfigError(f"cannot listen on {host}:{port}: {err.strerror or err}") from err
+    return sock
+
+
+def serve(service: CustomerService, *, host: str = "127.0.0.1", port: int = 8089, api_key_env: str | None = None,
+          log_level: str = "warning", announce: Callable[[str], None] | None = None) -> None:
+    """Run the server until interrupted; the extra, the key and the address are checked first.
+
+    ``announce`` is called with the base URL (``http://host:port/v1``, the real port when
+    ``port`` is 0) once the address is bound, before requests are served.
+    """
+    from aisalesman.core.extras import require_extra
+
+    require_extra("llm", "fastapi", "uvicorn", feature="serve")
     api_key = None
     if api_key_env:
         api_key = os.environ.get(api_key_env)
         if not api_key:
             raise ConfigError(f"api_key_env: environment variable {api_key_env} is not set or empty")
-    uvicorn.run(create_app(service, api_key=api_key), host=host, port=port, log_level=log_level)
+    sock = bind_socket(host, port)
+    try:
+        import uvicorn
+
+        bound = sock.getsockname()[1]
+        config = uvicorn.Config(create_app(service, api_key=api_key), host=host, port=bound, log_level=log_level)
+        if announce is not None:
+            announce(f"http://{host}:{bound}/v1")
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()

@@ -16,18 +16,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 
-os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+import numpy as np
+from ray.rllib.env.multi_agent_env import MultiAgentEnv
+from ray.tune.registry import register_env
 
-import numpy as np  # noqa: E402
-from ray.rllib.env.multi_agent_env import MultiAgentEnv  # noqa: E402
-from ray.tune.registry import register_env  # noqa: E402
-
-from aisalesman.core.config import load_config  # noqa: E402
-from aisalesman.training.config import TrainConfig  # noqa: E402
-from aisalesman.training.rllib import ENV_NAME, MODULE_ID, SalesmanMultiAgentEnv, build_algorithm_config  # noqa: E402
+from aisalesman.core.config import load_config
+from aisalesman.training.config import TrainConfig
+from aisalesman.training.rllib import ENV_NAME, MODULE_ID, SalesmanMultiAgentEnv, build_algorithm_config
 
 
 class ConstantEnv(MultiAgentEnv):
@@ -96,7 +93,9 @@ def main() -> None:
     args = ap.parse_args()
     import ray
 
-    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    from aisalesman.training.cluster import ray_init
+
+    ray_init(load_config(TrainConfig, overrides=["ray.num_cpus=2"]))  # a local Ray on loopback, as training uses
     length = mean_length()
     register_env("aisalesman-constant-ref", lambda cfg: ConstantEnv(cfg))
     ours = build(ENV_NAME, {"personas": "train", "products": "all", "max_turns": 40, "seed": 0}, args.fragment)

@@ -6,18 +6,20 @@ import subprocess
 import sys
 import time
 
-import openai
 import pytest
 
-from aisalesman.core.scenario import Scenario
-from aisalesman.core.seeding import derive_seed
-from aisalesman.core.types import Role
-from aisalesman.customers import make_customer
-from aisalesman.customers.base import CustomerObservation
-from aisalesman.data import load_personas, load_products
-from aisalesman.envs.call import SalesCall
-from aisalesman.serve import CustomerService, create_app
-from aisalesman.testing.servers import running_server
+openai = pytest.importorskip("openai", reason="the llm extra (openai, fastapi, uvicorn) is not installed")
+pytest.importorskip("fastapi", reason="the llm extra (openai, fastapi, uvicorn) is not installed")
+
+from aisalesman.core.scenario import Scenario  # noqa: E402
+from aisalesman.core.seeding import derive_seed  # noqa: E402
+from aisalesman.core.types import Role  # noqa: E402
+from aisalesman.customers import make_customer  # noqa: E402
+from aisalesman.customers.base import CustomerObservation  # noqa: E402
+from aisalesman.data import load_personas, load_products  # noqa: E402
+from aisalesman.envs.call import SalesCall  # noqa: E402
+from aisalesman.serve import CustomerService, create_app  # noqa: E402
+from aisalesman.testing.servers import running_server  # noqa: E402
 
 LINES = ["Hi, this is Jordan from Tastemark about BistroBoost. Do you have a minute?",
          "May I ask what your biggest challenge is right now?",

@@ -20,6 +20,15 @@ Each turn DOGA
 Registered as ``doga``; the inner agent is named after a colon (``doga:scripted``,
 ``doga:llm``) or passed as ``inner``. The library is the shipped one (mined from a synthetic
 train-split corpus) unless ``library`` names a file from ``aisalesman build-library``.
+
+**Our reconstruction.** The paper names DOGA's parts (a script library mined from
+high-converting calls; intent classification constrained by a stage machine; retrieval of the
+best scripts; placeholders filled from the customer profile; the outline injected into the
+response model's prompt) but its text, formulas and prompts were not available. Everything
+concrete here is our choice: the stage machine's intents and transitions, choosing the next
+intent with a success-weighted logistic model, ranking by similarity times posterior success,
+dropping unfillable or contradicted sentences, and speaking the outline for agents that cannot
+take guidance.
 """
 
 from __future__ import annotations

@@ -17,7 +17,6 @@ Every prediction is restricted to the intents the stage machine allows at that p
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -27,6 +26,7 @@ import numpy as np
 from aisalesman.agents.stages import StageMachine, default_stage_machine
 from aisalesman.core.errors import ConfigError, LLMError
 from aisalesman.core.llm.base import ChatModel, ChatRequest, SamplingParams, run_sync
+from aisalesman.core.llm.untrusted import clip
 from aisalesman.core.prompts import PromptSet
 from aisalesman.core.types import Role
 
@@ -68,10 +68,15 @@ def _vectorizer():
     return TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), min_df=1, sublinear_tf=True, max_features=40000)
 
 
-def _regression():
+def _fit_regression(x: Any, y: Sequence[str], sample_weight: Sequence[float] | None = None):
+    """A fitted logistic regression, fitted on one thread: on problems this small, BLAS and OpenMP
+    threads on a busy machine made fitting ten times slower, and the thread count changed the
+    last bits of the coefficients."""
     from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
 
-    return LogisticRegression(C=4.0, max_iter=2000)
+    with threadpool_limits(limits=1):
+        return LogisticRegression(C=4.0, max_iter=2000).fit(x, list(y), sample_weight=sample_weight)
 
 
 def _restricted(classes: Sequence[str], proba: np.ndarray, legal: Iterable[str] | None,
@@ -117,13 +122,27 @@ class TfidfIntentClassifier:
         if unknown:
             raise ConfigError(f"intents {unknown} are not in the stage machine")
         self._vec = _vectorizer()
-        self._clf = _regression().fit(self._vec.fit_transform(texts), list(intents))
+        self._clf = _fit_regression(self._vec.fit_transform(texts), intents)
         self.classes = tuple(self._clf.classes_)
         return self
 
     @classmethod
     def from_examples(cls, examples: Sequence[tuple[str, str]], machine: StageMachine | None = None) -> TfidfIntentClassifier:
         return cls(machine).fit([t for t, _ in examples], [i for _, i in examples])
+
+    @classmethod
+    def from_fitted(cls, vectorizer: Any, regression: Any, machine: StageMachine | None = None) -> TfidfIntentClassifier:
+        """A trained classifier from a fitted vectorizer and regression (e.g. rebuilt from a library file)."""
+        out = cls(machine)
+        out._vec, out._clf, out.classes = vectorizer, regression, tuple(regression.classes_)
+        return out
+
+    @property
+    def fitted(self) -> tuple[Any, Any]:
+        """The fitted ``(vectorizer, regression)``."""
+        if self._clf is None:
+            raise ConfigError("the intent classifier is not trained")
+        return self._vec, self._clf
 
     def proba(self, texts: Sequence[str]) -> np.ndarray:
         if self._clf is None:
@@ -159,11 +178,11 @@ class LLMIntentClassifier:
         self.fallbacks = 0
 
     def _parse(self, text: str, legal: Sequence[str]) -> str | None:
-        m = re.search(r"\{.*\}", text, re.DOTALL)
-        if m:
+        start, end = text.find("{"), text.rfind("}")  # not a regex: r"\{.*\}" is quadratic on "{{{{..."
+        if 0 <= start < end:
             try:
-                value = json.loads(m.group(0)).get("intent")
-            except (json.JSONDecodeError, AttributeError):
+                value = json.loads(text[start:end + 1]).get("intent")
+            except (json.JSONDecodeError, RecursionError, AttributeError):
                 value = None
         else:
             value = text.strip().strip('"').strip()
@@ -180,7 +199,7 @@ class LLMIntentClassifier:
             intent = self._parse(c.text, legal)
             if intent is not None:
                 return IntentPrediction(intent, self.machine.capability(intent), 1.0)
-            messages += [{"role": "assistant", "content": c.text},
+            messages += [{"role": "assistant", "content": clip(c.text, 2000)},  # a bounded quote of a bad answer
                          {"role": "user", "content": 'Answer with JSON only: {"intent": "<one of the listed intents>"}.'}]
         if self.fallback is None:
             raise LLMError(f"intent model {self.model.name!r} gave no legal intent for {text[:60]!r}")
@@ -257,9 +276,26 @@ class NextIntentModel:
         self._vec = _vectorizer().fit([e.context for e in examples])
         x = self._features([e.previous for e in examples], [e.context for e in examples],
                            [e.objection_open for e in examples])
-        self._clf = _regression().fit(x, [e.intent for e in examples], sample_weight=[e.weight for e in examples])
+        self._clf = _fit_regression(x, [e.intent for e in examples], [e.weight for e in examples])
         self.classes = tuple(self._clf.classes_)
         return self
+
+    @classmethod
+    def from_fitted(cls, vectorizer: Any, regression: Any, previous: Sequence[str],
+                    machine: StageMachine | None = None) -> NextIntentModel:
+        """A trained model from a fitted vectorizer and regression whose previous-intent one-hot
+        columns follow ``previous`` (e.g. rebuilt from a library file)."""
+        out = cls(machine)
+        out._vec, out._clf, out.classes = vectorizer, regression, tuple(regression.classes_)
+        out._prev_index = {p: i for i, p in enumerate(previous)}
+        return out
+
+    @property
+    def fitted(self) -> tuple[Any, Any, tuple[str, ...]]:
+        """The fitted ``(vectorizer, regression, previous intents in one-hot column order)``."""
+        if self._clf is None:
+            raise ConfigError("the next-intent model is not trained")
+        return self._vec, self._clf, tuple(self._prev_index)
 
     def predict(self, previous: str | None, context: str, *, objection_open: bool,
                 legal: Iterable[str]) -> IntentPrediction:

@@ -21,9 +21,13 @@ Building (:func:`build_library`, ``aisalesman build-library``):
    customer utterances that preceded it, its support, and a Beta posterior over its
    success: ``alpha = a0 + sum(w)``, ``beta = b0 + sum(1 - w)`` over its turns.
 
-The JSON file is versioned (``format``, ``version``); it also holds labelled exemplars and
-success-weighted transitions, from which the intent classifier and the next-intent model
-are refitted on load (deterministically), so no pickled model is ever stored.
+The JSON file is versioned (``format``, ``version``). Besides the entries it holds the fitted
+intent classifier and next-intent model as plain numbers (TF-IDF vocabulary and idf weights,
+logistic-regression classes, coefficients and intercepts: :mod:`aisalesman.agents.library_format`),
+which loading turns back into the same models without fitting them; no pickled model is
+ever stored. Versions: 1 held the labelled exemplars and success-weighted transitions instead,
+and the models were refitted from them on every load (seconds per process); such files still
+load that way, and saving one writes version 2. 2 stores the fitted models.
 
 Retrieval (:meth:`ScriptLibrary.retrieve`) ranks an intent's entries by cosine similarity
 between the current customer utterance and the entry's contexts, times posterior success.
@@ -33,7 +37,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -43,19 +46,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pydantic
 
 from aisalesman.agents.intents import NextIntentModel, TfidfIntentClassifier, Transition, labelled_turns, transitions
+from aisalesman.agents.library_format import FORMAT, VERSION, LibraryFileV1, LibraryFileV2, dump_models, load_models, read_file
 from aisalesman.agents.stages import StageMachine, default_stage_machine
 from aisalesman.core.errors import ConfigError, DataFileError
-from aisalesman.core.files import describe_validation_error
+from aisalesman.core.rundir import atomic_write
 from aisalesman.core.types import Role
 
 __all__ = ["FORMAT", "VERSION", "ScriptEntry", "ScriptLibrary", "abstract", "build_library", "fill_outline",
            "read_weights", "success_weights"]
 
-FORMAT = "aisalesman-script-library"
-VERSION = 1
 UNFILLABLE = ("amount", "percent", "number")
 _PLACEHOLDER = re.compile(r"\{([a-z_0-9]+)\}")
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s*")
@@ -248,41 +249,14 @@ class ScriptEntry:
         return self.alpha / (self.alpha + self.beta)
 
 
-class _EntryModel(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(extra="forbid")
-    id: str
-    intent: str
-    capability: str | None
-    outline: str
-    variants: list[str]
-    support: int = pydantic.Field(ge=1)
-    dialogues: int = pydantic.Field(ge=1)
-    alpha: float = pydantic.Field(gt=0)
-    beta: float = pydantic.Field(gt=0)
-    contexts: list[str]
-
-
-class _TransitionModel(pydantic.BaseModel):
-    previous: str
-    context: str
-    objection_open: bool
-    intent: str
-    weight: float = pydantic.Field(gt=0)
-
-
-class _LibraryModel(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(extra="forbid")
-    format: str
-    version: int
-    meta: dict[str, Any]
-    entries: list[_EntryModel] = pydantic.Field(min_length=1)
-    exemplars: list[tuple[str, str]]
-    transitions: list[_TransitionModel]
-
-
 @dataclass
 class ScriptLibrary:
-    """Entries by intent, plus what the intent models are refitted from."""
+    """Entries by intent, plus the intent models.
+
+    ``exemplars`` and ``transitions`` are what the intent classifier and the next-intent model
+    are fitted from, on first use, in a library just built or read from a version-1 file; a
+    version-2 file stores the fitted models instead, and a library read from one has none.
+    """
 
     entries: tuple[ScriptEntry, ...]
     exemplars: tuple[tuple[str, str], ...]
@@ -302,7 +276,7 @@ class ScriptLibrary:
         self._classifier: TfidfIntentClassifier | None = None
         self._next: NextIntentModel | None = None
 
-    # ------------------------------------------------------------ models refitted on demand
+    # ------------------------------------------------------------ models, fitted on demand unless loaded
     @property
     def intent_classifier(self) -> TfidfIntentClassifier:
         if self._classifier is None:
@@ -341,53 +315,45 @@ class ScriptLibrary:
 
     # ------------------------------------------------------------ files
     def to_dict(self) -> dict[str, Any]:
+        """The file's content, in the current version: the models are fitted first if need be; one
+        with nothing to fit it from (the corpus's turns carried no intents) is stored as null."""
+        clf = self.intent_classifier if self._classifier or len({i for _, i in self.exemplars}) > 1 else None
+        nxt = self.next_intent_model if self._next or len({t.intent for t in self.transitions}) > 1 else None
         return {
             "format": FORMAT, "version": VERSION, "meta": self.meta,
             "entries": [{**asdict(e), "variants": list(e.variants), "contexts": list(e.contexts)} for e in self.entries],
-            "exemplars": [list(x) for x in self.exemplars],
-            "transitions": [asdict(t) for t in self.transitions],
+            "models": dump_models(clf, nxt),
         }
 
     def save(self, path: str | Path) -> None:
         """Write the JSON file atomically."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        try:
-            tmp.write_text(json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True, indent=1) + "\n", "utf-8")
-            os.replace(tmp, path)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
+        atomic_write(path, json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True, indent=1) + "\n")
 
     @classmethod
     def load(cls, path: str | Path, machine: StageMachine | None = None) -> ScriptLibrary:
-        """Read a library file; a wrong format, a newer version or a bad field is an error naming the file."""
+        """Read a library file (version 1 or 2); a wrong format, an unknown version or a bad field is a
+        one-line error naming the file (and the field)."""
         path = Path(path)
-        if not path.is_file():
-            raise DataFileError(path, "no such file")
+        m = read_file(path)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise DataFileError(path, f"not a readable JSON file: {err}") from err
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise DataFileError(path, f"not a script library (format should be {FORMAT!r})")
-        if data.get("version") != VERSION:
-            raise DataFileError(path, f"library version {data.get('version')!r}; this aisalesman reads version {VERSION}")
-        try:
-            m = _LibraryModel.model_validate(data)
-        except pydantic.ValidationError as err:
-            raise DataFileError(path, describe_validation_error(err)) from err
-        try:
-            return cls(
-                entries=tuple(ScriptEntry(**{**e.model_dump(), "variants": tuple(e.variants),
-                                              "contexts": tuple(e.contexts)}) for e in m.entries),
-                exemplars=tuple((t, i) for t, i in m.exemplars),
-                transitions=tuple(Transition(**t.model_dump()) for t in m.transitions),
-                meta=m.meta, machine=machine or default_stage_machine(),
-            )
+            return cls._from_file(m, machine or default_stage_machine())
         except ConfigError as err:
             raise DataFileError(path, str(err)) from err
+
+    @classmethod
+    def _from_file(cls, m: LibraryFileV1 | LibraryFileV2, machine: StageMachine) -> ScriptLibrary:
+        v1 = isinstance(m, LibraryFileV1)
+        library = cls(
+            entries=tuple(ScriptEntry(**{**e.model_dump(), "variants": tuple(e.variants),
+                                          "contexts": tuple(e.contexts)}) for e in m.entries),
+            exemplars=tuple((t, i) for t, i in m.exemplars) if v1 else (),
+            transitions=tuple(Transition(**t.model_dump()) for t in m.transitions) if v1 else (),
+            meta=m.meta, machine=machine,
+        )
+        if not v1:
+            library._classifier, library._next = load_models(m.models, machine)
+        return library
+
 
 
 @dataclass

@@ -3,6 +3,9 @@
 The machine is data (``data/stage_machine.yaml``, documented there); a user file of the same
 schema can replace it. One machine serves the act-level environment's action masks, the
 intent classifiers and DOGA, so they cannot disagree about what may follow what.
+
+**Our reconstruction**: the paper constrains intent classification with a finite-state machine
+over sales stages but does not publish it; these intents, stages and transitions are ours.
 """
 
 from __future__ import annotations

@@ -7,8 +7,6 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from aisalesman.core.errors import ConfigError
-
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="AI-Salesman: simulate, benchmark and train LLM-driven telemarketing agents.")
 personas_app = typer.Typer(no_args_is_help=True, help="Persona banks: generate populations to edit and reuse.")
@@ -34,12 +32,30 @@ SALESMAN_MODEL = typer.Option(None, help="LLM salesman model name, path or hub i
 SALESMAN_BASE_URL = typer.Option(None, help="LLM salesman server URL (OpenAI-compatible)")
 
 
-def check_out(out_file: Path, suffix: str, what: str, overwrite: bool) -> None:
-    """An output file must have ``suffix`` and must not exist unless ``overwrite``."""
-    if out_file.suffix != suffix:
-        raise ConfigError(f"--out: {what}; use a {suffix} name, got {out_file}")
-    if out_file.exists() and not overwrite:
-        raise ConfigError(f"--out: {out_file} exists; pass --overwrite to replace it")
+#: What each single-file output is, its suffixes, and how to recognise one we wrote
+#: (``--overwrite`` replaces only such a file; see :mod:`aisalesman.core.rundir`).
+_OUTPUT_KINDS = {
+    "corpus": ("a corpus", (".jsonl",), "aisalesman.data.corpus:looks_like_corpus"),
+    "personas": ("a persona file", (".jsonl", ".yaml", ".yml", ".json"), "aisalesman.data.loading:looks_like_personas"),
+    "library": ("a script library", (".json",), "aisalesman.agents.library:FORMAT"),
+    "posterior": ("a posterior file", (".json",), "aisalesman.training.bayes:FORMAT"),
+}
+
+
+def check_out(out_file: Path, kind: str, overwrite: bool) -> Path:
+    """Check (writing nothing) that ``--out`` may receive a ``kind`` output file."""
+    import importlib
+
+    from aisalesman.core.rundir import check_output_file, json_format
+
+    what, suffixes, target = _OUTPUT_KINDS[kind]
+    module, _, attr = target.partition(":")
+
+    def recognise(path: Path) -> bool:
+        found = getattr(importlib.import_module(module), attr)
+        return found(path) if callable(found) else json_format(path) == found
+
+    return check_output_file(out_file, suffixes=suffixes, what=what, overwrite=overwrite, recognise=recognise)
 
 
 def llm_values(customer_backend, customer_model, customer_base_url, salesman_backend, salesman_model,

@@ -14,18 +14,18 @@ from aisalesman.core.errors import ConfigError
 
 @personas_app.command("generate")
 def personas_generate(
-    n: int = typer.Option(100, "--n", help="how many personas"),
+    n: int = typer.Option(100, "--n", help="how many personas (at most 1,000,000: a ~1.5 GB file)"),
     seed: int = typer.Option(0, help="generator seed"),
     out_file: Path = typer.Option(..., "--out", help="output file (.jsonl, .yaml or .json)"),
-    id_prefix: str = typer.Option("p", help="persona ids are PREFIX0000, PREFIX0001, ..."),
+    id_prefix: str = typer.Option("p", help="persona ids are PREFIX0000, PREFIX0001, ... (letters, digits, _ - .)"),
+    overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing persona file"),
 ) -> None:
     """Write a seeded persona population that you can edit and pass back with --personas."""
-    from aisalesman.core.errors import ConfigError
     from aisalesman.customers.generator import generate_personas
     from aisalesman.data import write_personas
 
-    if out_file.suffix not in {".jsonl", ".yaml", ".yml", ".json"}:
-        raise ConfigError(f"--out: use a .jsonl, .yaml or .json file, got {str(out_file)!r}")
+    _check_persona_options(n, id_prefix)
+    check_out(out_file, "personas", overwrite)
     people = generate_personas(n, seed=seed, id_prefix=id_prefix)
     write_personas(people, out_file)
     counts: dict[str, int] = {}
@@ -34,11 +34,23 @@ def personas_generate(
     out.print(f"wrote {len(people)} personas to {out_file} ({', '.join(f'{k} {v}' for k, v in counts.items())})")
 
 
+def _check_persona_options(n: int, id_prefix: str) -> None:
+    import re
+
+    from aisalesman.core.config import check_int
+    from aisalesman.core.persona import ID_CHARACTERS
+    from aisalesman.data.loading import MAX_PERSONAS
+
+    check_int("--n", n, high=MAX_PERSONAS)
+    if not re.fullmatch(f"[{ID_CHARACTERS}]*", id_prefix):
+        raise ConfigError(f"--id-prefix: use only letters, digits, '_', '-' and '.', got {id_prefix!r}")
+
+
 @corpus_app.command("generate")
 def corpus_generate(
-    n: int = typer.Option(..., "--n", help="how many dialogues"),
+    n: int = typer.Option(..., "--n", help="how many dialogues (at most 1,000,000: ~5 GB, hours of generation)"),
     label_noise: float = typer.Option(0.0, help="chance that an observed label is flipped from the truth"),
-    annotators: int = typer.Option(1, help="noisy labels per dialogue (one per annotator)"),
+    annotators: int = typer.Option(1, help="noisy labels per dialogue (one per annotator; at most 100)"),
     seed: int = typer.Option(0, help="generator seed"),
     personas: str = typer.Option("train", help="persona split or file (never use the test split for training)"),
     products: str = typer.Option("all", help="product names or files, comma-separated, or 'all'"),
@@ -51,7 +63,7 @@ def corpus_generate(
     from aisalesman.data.corpus import corpus_stats, generate_corpus, read_corpus_jsonl, write_corpus
 
     shares = _parse_mix(mix) if mix else None
-    check_out(out_file, ".jsonl", "corpus files are JSONL", overwrite)
+    check_out(out_file, "corpus", overwrite)
     count = write_corpus(generate_corpus(n, label_noise=label_noise, seed=seed, annotators=annotators,
                                          personas=personas, products=products, mix=shares), out_file)
     stats = corpus_stats(read_corpus_jsonl(out_file))
@@ -60,15 +72,19 @@ def corpus_generate(
 
 
 def _parse_mix(text: str) -> dict[str, float]:
-    shares = {}
+    shares: dict[str, float] = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
-        name, eq, value = part.partition("=")
+        name, eq, value = (x.strip() for x in part.partition("="))
+        if not eq or not name:
+            raise ConfigError(f"--mix: expected name=share, got {part!r}")
+        if name in shares:
+            raise ConfigError(f"--mix: {name!r} is given twice")
         try:
-            shares[name.strip()] = float(value)
+            shares[name] = float(value)
         except ValueError:
             raise ConfigError(f"--mix: expected name=share, got {part!r}") from None
-        if not eq or not name.strip():
-            raise ConfigError(f"--mix: expected name=share, got {part!r}")
+    if not shares:
+        raise ConfigError(f"--mix: expected name=share pairs, got {text!r}")
     return shares
 
 
@@ -126,7 +142,7 @@ def corpus_import(
     from aisalesman.data.corpus import write_corpus
     from aisalesman.data.telesales import load_telesales_corpus
 
-    check_out(out_file, ".jsonl", "corpus files are JSONL", overwrite)
+    check_out(out_file, "corpus", overwrite)
     dialogues, load_report = load_telesales_corpus(path)
     for line in load_report.lines():
         out.print(line, markup=False, highlight=False)

@@ -33,16 +33,18 @@ def benchmark(
     agents: Optional[str] = typer.Option(None, help="comma-separated agent names [default: random,scripted,adaptive]"),
     personas: Optional[str] = typer.Option(None, help="persona split (train/dev/test) or file [default: test]"),
     products: Optional[str] = typer.Option(None, help="product names or files, comma-separated, or 'all'"),
-    trials: Optional[int] = typer.Option(None, help="episodes per agent x persona x product [default: 4]"),
+    trials: Optional[int] = typer.Option(None, help="episodes per agent x persona x product, at most 10,000 (and at "
+                                                    "most 1,000,000 episodes in all) [default: 4]"),
     seed: Optional[int] = typer.Option(None, help="run seed [default: 0]"),
-    workers: Optional[int] = typer.Option(None, help="worker processes [default: 1]"),
+    workers: Optional[int] = typer.Option(None, help="worker processes, at most 256 [default: 1]"),
     out_dir: Optional[str] = typer.Option(None, "--out", help="output directory [default: runs/benchmark]"),
     goal: Optional[str] = typer.Option(None, help="sale or appointment"),
     max_turns: Optional[int] = typer.Option(None, help="utterances before truncation [default: 40]"),
     customer: Optional[str] = typer.Option(None, help="registered customer: persona, llm, ... [default: persona]"),
     agent_config: Optional[Path] = typer.Option(None, "--agent-config",
                                                 help="YAML/JSON file: agent name -> constructor arguments"),
-    concurrency: Optional[int] = typer.Option(None, help="calls in flight at once (LLM runs) [default: 1]"),
+    concurrency: Optional[int] = typer.Option(None, help="calls in flight at once (LLM runs), at most 4,096 "
+                                                         "[default: 1]"),
     customer_mode: Optional[str] = CUSTOMER_MODE,
     customer_backend: Optional[str] = CUSTOMER_BACKEND,
     customer_model: Optional[str] = CUSTOMER_MODEL,
@@ -169,17 +171,26 @@ def report(
     import json
 
     from aisalesman.core.errors import ConfigError, DataFileError
-    from aisalesman.evaluation.report import fidelity_table, leaderboard_markdown, leaderboard_table, segment_table
+    from aisalesman.core.rundir import run_status
+    from aisalesman.evaluation.report import (
+        fidelity_table,
+        leaderboard_markdown,
+        leaderboard_table,
+        read_leaderboard,
+        segment_table,
+    )
 
     if fmt not in ("table", "markdown", "json"):
         raise ConfigError(f"--format: must be table, markdown or json, got {fmt!r}")
+    if not run_dir.is_dir():
+        raise DataFileError(run_dir, "no such directory (give a benchmark output directory)")
+    if run_status(run_dir) == "running":
+        raise DataFileError(run_dir, "the run is incomplete (interrupted, or still going): it has no leaderboard "
+                                     "yet; finish it with 'aisalesman benchmark ... --resume'")
     path = run_dir / "leaderboard.json"
     if not path.is_file():
         raise DataFileError(path, "no such file (is this a benchmark output directory?)")
-    try:
-        rows = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise DataFileError(path, f"not valid JSON: {e.msg}") from e
+    rows = read_leaderboard(path)
     if fmt == "json":
         out.print(json.dumps(rows, indent=2), markup=False, highlight=False)
     elif fmt == "markdown":

@@ -63,9 +63,12 @@ def serve(
     service = CustomerService(load_personas(personas), load_products(products), default_product=default_product,
                               customer=customer, customer_kwargs=customer_kwargs, chat_model=models["customer"],
                               seed=seed, goal=goal, max_turns=max_turns)
-    err.print(f"serving {len(service.personas)} {customer} customers (customer/<persona_id>) on http://{host}:{port}/v1"
-              + (" with bearer-token auth" if api_key_env else ""), highlight=False)
-    run_server(service, host=host, port=port, api_key_env=api_key_env)
+
+    def announce(url: str) -> None:  # once the address is bound: a busy port is one error line, not two
+        err.print(f"serving {len(service.personas)} {customer} customers (customer/<persona_id>) on {url}"
+                  + (" with bearer-token auth" if api_key_env else ""), highlight=False)
+
+    run_server(service, host=host, port=port, api_key_env=api_key_env, announce=announce)
 
 
 @app.command("list")

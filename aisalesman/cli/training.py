@@ -28,14 +28,10 @@ def build_library_command(
     """Mine a script library (outlines per intent with posterior success) from a corpus, for DOGA."""
     from aisalesman.agents.intents import TfidfIntentClassifier, labelled_turns
     from aisalesman.agents.library import build_library, read_weights
-    from aisalesman.core.errors import ConfigError
     from aisalesman.data.telesales import load_corpus
 
-    check_out(out_file, ".json", "libraries are JSON", overwrite)
-    try:
-        a, b = (float(x) for x in prior.split(","))
-    except ValueError:
-        raise ConfigError(f"--prior: expected two numbers 'a,b', got {prior!r}") from None
+    check_out(out_file, "library", overwrite)
+    a, b = _parse_prior(prior)
     dialogues, _ = load_corpus(corpus)
     classifier = None
     if intents_from is not None:
@@ -50,6 +46,21 @@ def build_library_command(
     out.print(f"wrote {len(library.entries)} entries from {library.meta['turns']} turns of "
               f"{library.meta['dialogues_used']} dialogues to {out_file} ({library.meta['weights']})")
     out.print("entries by intent: " + ", ".join(f"{k} {v}" for k, v in counts.items()), markup=False)
+
+
+def _parse_prior(text: str) -> tuple[float, float]:
+    """``a,b``: two finite positive numbers (a Beta prior)."""
+    import math
+
+    from aisalesman.core.errors import ConfigError
+
+    try:
+        a, b = (float(x) for x in text.split(","))
+    except ValueError:
+        raise ConfigError(f"--prior: expected two numbers 'a,b', got {text!r}") from None
+    if not all(math.isfinite(v) and v > 0 for v in (a, b)):
+        raise ConfigError(f"--prior: a and b must be finite numbers > 0, got {text!r}")
+    return a, b
 
 
 @app.command()
@@ -71,6 +82,9 @@ def train(
     from aisalesman.training.train import train as run_training
 
     cfg = load_config(TrainConfig, path=config, overrides=overrides, values={"out": out_dir})
+    from aisalesman.core.extras import require_extra
+
+    require_extra("train", "ray", "torch", "tensorboardX", feature="train")
     with Progress(TextColumn("[bold]train"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
                   TimeRemainingColumn(), console=err, disable=quiet, transient=True) as bar:
         task = bar.add_task("", total=cfg.env_steps)
@@ -102,10 +116,10 @@ def fit_bayes_command(
     out_file: Path = typer.Option(..., "--out", help="the posterior file to write (.json)"),
     method: str = typer.Option("nuts", help="nuts (r-hat and ESS reported) or svi (faster; ELBO convergence reported)"),
     channels: str = typer.Option("annotator", help="annotator (one noise channel per label column) or shared"),
-    samples: int = typer.Option(500, help="posterior draws per chain"),
-    warmup: int = typer.Option(500, help="NUTS warm-up steps per chain"),
-    chains: int = typer.Option(2, help="NUTS chains (2 or more for r-hat)"),
-    svi_steps: int = typer.Option(3000, help="SVI optimisation steps"),
+    samples: int = typer.Option(500, help="posterior draws per chain (at most 100,000)"),
+    warmup: int = typer.Option(500, help="NUTS warm-up steps per chain (at most 100,000)"),
+    chains: int = typer.Option(2, help="NUTS chains, 2 or more for r-hat (at most 64)"),
+    svi_steps: int = typer.Option(3000, help="SVI optimisation steps (at most 1,000,000)"),
     seed: int = typer.Option(0, help="sampler seed"),
     overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing file"),
 ) -> None:
@@ -113,7 +127,7 @@ def fit_bayes_command(
     from aisalesman.data.telesales import load_corpus
     from aisalesman.training.bayes import BayesConfig, fit_posterior
 
-    check_out(out_file, ".json", "posterior files are JSON", overwrite)
+    check_out(out_file, "posterior", overwrite)
     cfg = BayesConfig(method=method, channels=channels, num_samples=samples, num_warmup=warmup, num_chains=chains,
                       svi_steps=svi_steps, seed=seed)
     dialogues, _ = load_corpus(corpus)

@@ -11,6 +11,7 @@ __all__ = [
     "AISalesmanError",
     "ConfigError",
     "DataFileError",
+    "EnvStateError",
     "InvalidActionError",
     "LLMBadResponseError",
     "LLMConnectionError",
@@ -93,3 +94,7 @@ class LLMBadResponseError(LLMError):
 
 class LLMRequestError(LLMError):
     """The request itself is wrong (HTTP 4xx other than 429: bad model name, auth, schema)."""
+
+
+class EnvStateError(AISalesmanError, RuntimeError):
+    """An environment method called in the wrong state: before ``reset()``, or after the call ended."""

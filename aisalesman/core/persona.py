@@ -13,13 +13,17 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aisalesman.core.types import ObjectionType, Segment
 
-__all__ = ["BigFive", "CRMView", "HiddenProfile", "Objection", "Persona"]
+__all__ = ["ID_CHARACTERS", "BigFive", "CRMView", "HiddenProfile", "Objection", "Persona"]
+
+#: The characters a persona id may use (ids become file names and ``customer/<id>`` model names).
+ID_CHARACTERS = r"A-Za-z0-9_\-."
 
 _Unit = Field(ge=0.0, le=1.0)
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # allow_inf_nan=False: a budget of Infinity or a NaN metric would reach the spoken text
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class CRMView(_Frozen):
@@ -77,7 +81,7 @@ class HiddenProfile(_Frozen):
 
 
 class Persona(_Frozen):
-    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_\-.]+$")
+    id: str = Field(min_length=1, pattern=rf"^[{ID_CHARACTERS}]+$")
     crm: CRMView
     hidden: HiddenProfile
 

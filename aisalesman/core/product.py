@@ -18,7 +18,8 @@ _KEY = r"^[a-z0-9][a-z0-9_\-]*$"
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # allow_inf_nan=False: a budget of Infinity or a NaN metric would reach the spoken text
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class Feature(_Frozen):

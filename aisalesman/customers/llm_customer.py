@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import json
 import re
+import string
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from aisalesman.core.errors import ConfigError, LLMError
 from aisalesman.core.llm.base import ChatModel, ChatRequest, Completion, SamplingParams, run_sync
+from aisalesman.core.llm.untrusted import clip
 from aisalesman.core.prompts import PromptSet
 from aisalesman.core.scenario import Scenario
 from aisalesman.core.seeding import derive_seed
@@ -35,6 +37,8 @@ from aisalesman.customers.persona_customer import PersonaCustomer
 __all__ = ["CustomerOutput", "CustomerOutputError", "LLMCustomer", "parse_customer_output"]
 
 MODES = ("free", "anchored")
+#: Most characters of an unusable answer quoted back in a repair prompt.
+REPAIR_QUOTE_CHARS = 2000
 
 _GIST = {
     "greet": "greet the caller and ask what the call is about",
@@ -82,12 +86,23 @@ class CustomerOutput(BaseModel):
         return re.sub(r"[\s\-]+", "_", v.strip().lower()) if isinstance(v, str) else v
 
 
-_FENCE = re.compile(r"^```[a-zA-Z]*\s*|\s*```$")
+def _unfence(text: str) -> str:
+    """``text`` without a Markdown code fence around it.
+
+    Not a regex: ``\\s*```$`` backtracks quadratically over a long run of spaces, and a
+    model's output may be a megabyte of them.
+    """
+    body = text.strip()
+    if body.startswith("```"):
+        body = body[3:].lstrip(string.ascii_letters)  # the language tag
+    if body.endswith("```"):
+        body = body[:-3]
+    return body.strip()
 
 
 def parse_customer_output(text: str, *, max_chars: int = 600) -> CustomerOutput:
     """Parse a model's reply into :class:`CustomerOutput`; raise ValueError saying what is wrong."""
-    body = _FENCE.sub("", text.strip())
+    body = _unfence(text)
     start, end = body.find("{"), body.rfind("}")
     if start < 0 or end <= start:
         raise ValueError("no JSON object found" + (" (the output looks cut off)" if start >= 0 else ""))
@@ -95,6 +110,8 @@ def parse_customer_output(text: str, *, max_chars: int = 600) -> CustomerOutput:
         data = json.loads(body[start:end + 1])
     except json.JSONDecodeError as err:
         raise ValueError(f"invalid JSON ({err.msg} at character {err.pos})") from err
+    except RecursionError:
+        raise ValueError("invalid JSON (nested too deeply)") from None
     if not isinstance(data, dict):
         raise ValueError("the JSON is not an object")
     try:
@@ -234,7 +251,9 @@ class LLMCustomer:
                              kind=anchor.kind if anchor is not None else None, meta=meta, decision=decision)
 
     def _repair(self, msgs: list[dict[str, str]], bad: str, problem: str) -> list[dict[str, str]]:
-        return [*msgs, {"role": "assistant", "content": bad},
+        # Only the start of a bad answer is quoted back: a model that rambled for a megabyte
+        # must not have it sent to the server again with every repair.
+        return [*msgs, {"role": "assistant", "content": clip(bad, REPAIR_QUOTE_CHARS)},
                 {"role": "user", "content": self.prompts.render("repair.md", problem=problem)}]
 
     # ----------------------------------------------------------- responding

@@ -19,7 +19,6 @@ Synthetic dialogues come from the persona customer against a mix of salesman beh
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,13 +27,20 @@ from typing import Any
 
 from aisalesman.core.errors import ConfigError, DataFileError, UnknownNameError
 from aisalesman.core.files import read_records
+from aisalesman.core.rundir import atomic_writer, first_jsonl_record
 from aisalesman.core.seeding import derive_seed, make_rng
 from aisalesman.core.transcript import Claim, Turn
 from aisalesman.core.types import Role
 
-__all__ = ["DEFAULT_MIX", "CorpusDialogue", "corpus_stats", "generate_corpus", "read_corpus_jsonl", "write_corpus"]
+__all__ = ["DEFAULT_MIX", "MAX_ANNOTATORS", "MAX_DIALOGUES", "CorpusDialogue", "corpus_stats", "generate_corpus",
+           "looks_like_corpus", "read_corpus_jsonl", "write_corpus"]
 
 DEFAULT_MIX: dict[str, float] = {"scripted": 0.3, "adaptive": 0.3, "random": 0.2, "flawed": 0.2}
+#: Most dialogues one corpus may have: about 5 KB each, a million is a 5 GB file and hours of
+#: generation; far past what the Bayesian model or the script library need (thousands).
+MAX_DIALOGUES = 1_000_000
+#: Most noisy labels per dialogue (label studies use a handful of annotators).
+MAX_ANNOTATORS = 100
 
 
 @dataclass(frozen=True)
@@ -74,23 +80,58 @@ class CorpusDialogue:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> CorpusDialogue:
+        """A dialogue from one record of our JSONL format; a field of the wrong type is a TypeError naming it."""
+        _check_record(d)
         turns = tuple(_turn(t, i) for i, t in enumerate(d["turns"]))
-        labels = tuple(bool(x) for x in d.get("labels") or ())
         return cls(
-            id=str(d["id"]), turns=turns, label=d.get("label"), labels=labels, true_success=d.get("true_success"),
-            source=d.get("source", "synthetic"), agent=d.get("agent"), persona_id=d.get("persona_id"),
-            segment=d.get("segment"), product=d.get("product"), seed=d.get("seed"),
+            id=str(d["id"]), turns=turns, label=d.get("label"), labels=tuple(d.get("labels") or ()),
+            true_success=d.get("true_success"), source=d.get("source") or "synthetic", agent=d.get("agent"),
+            persona_id=d.get("persona_id"), segment=d.get("segment"), product=d.get("product"), seed=d.get("seed"),
             termination_reason=d.get("termination_reason"), label_noise=d.get("label_noise"), meta=dict(d.get("meta") or {}),
         )
 
 
-def _turn(t: Mapping[str, Any], i: int) -> Turn:
+_TEXT_FIELDS = ("source", "agent", "persona_id", "segment", "product", "termination_reason")
+
+
+def _expect(ok: bool, field: str, what: str, value: Any) -> None:
+    if not ok:
+        raise TypeError(f"{field} must be {what}, got {value!r}"[:200])
+
+
+def _check_record(d: Any) -> None:
+    """The types of a record's dialogue-level fields (``turns`` are checked one by one in :func:`_turn`)."""
+    _expect(isinstance(d, Mapping), "a record", "an object", d)
+    _expect("id" in d and isinstance(d["id"], (str, int)) and not isinstance(d["id"], bool), "id", "a string", d.get("id"))
+    _expect(isinstance(d.get("turns"), list), "turns", "a list", d.get("turns"))
+    for key in _TEXT_FIELDS:
+        _expect(d.get(key) is None or isinstance(d[key], str), key, "a string or null", d.get(key))
+    for key in ("label", "true_success"):
+        _expect(d.get(key) is None or isinstance(d[key], bool), key, "true, false or null", d.get(key))
+    labels = d.get("labels")
+    _expect(labels is None or (isinstance(labels, list) and all(isinstance(x, bool) for x in labels)), "labels",
+            "a list of true/false", labels)
+    seed, noise = d.get("seed"), d.get("label_noise")
+    _expect(seed is None or (isinstance(seed, int) and not isinstance(seed, bool)), "seed", "an integer or null", seed)
+    _expect(noise is None or (isinstance(noise, (int, float)) and not isinstance(noise, bool) and 0 <= noise <= 1),
+            "label_noise", "a number in [0, 1] or null", noise)
+    _expect(d.get("meta") is None or isinstance(d["meta"], dict), "meta", "an object or null", d.get("meta"))
+
+
+def _turn(t: Any, i: int) -> Turn:
+    _expect(isinstance(t, Mapping), f"turn {i}", "an object", t)
     speaker = Role(t["speaker"])
-    text = t["text"]
-    if not isinstance(text, str):
-        raise ValueError(f"turn {i}: text must be a string")
-    claims = tuple(Claim(**c) for c in t.get("claims") or ())
-    return Turn(int(t.get("index", i)), speaker, text, tuple(t.get("acts") or ()), t.get("objection"), claims,
+    _expect(isinstance(t["text"], str), f"turn {i}: text", "a string", t["text"])
+    index = t.get("index", i)
+    _expect(isinstance(index, int) and not isinstance(index, bool), f"turn {i}: index", "an integer", index)
+    acts, claims = t.get("acts") or [], t.get("claims") or []
+    _expect(isinstance(acts, list) and all(isinstance(a, str) for a in acts), f"turn {i}: acts", "a list of strings", acts)
+    _expect(isinstance(claims, list) and all(isinstance(c, dict) for c in claims), f"turn {i}: claims",
+            "a list of objects", claims)
+    for key in ("objection", "intent", "capability"):
+        _expect(t.get(key) is None or isinstance(t[key], str), f"turn {i}: {key}", "a string or null", t.get(key))
+    _expect(t.get("meta") is None or isinstance(t["meta"], dict), f"turn {i}: meta", "an object or null", t.get("meta"))
+    return Turn(index, speaker, t["text"], tuple(acts), t.get("objection"), tuple(Claim(**c) for c in claims),
                 t.get("intent"), dict(t.get("meta") or {}), t.get("capability"))
 
 
@@ -101,26 +142,35 @@ def _majority(labels: Sequence[bool]) -> bool:
 def generate_corpus(n: int, *, label_noise: float = 0.0, seed: int = 0, annotators: int = 1,
                     personas: str = "train", products: str = "all", mix: Mapping[str, float] | None = None,
                     max_turns: int = 40) -> Iterator[CorpusDialogue]:
-    """Yield ``n`` synthetic dialogues (see the module docstring); deterministic in ``seed``."""
-    from aisalesman.core.types import Outcome
-    from aisalesman.data.loading import load_personas, load_products
-    from aisalesman.evaluation.runner import EpisodeSpec, run_episode
+    """``n`` synthetic dialogues, one at a time (see the module docstring); deterministic in ``seed``.
 
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ConfigError(f"n must be a positive integer, got {n!r}")
-    if not 0.0 <= label_noise <= 1.0:
-        raise ConfigError(f"label_noise must be in [0, 1], got {label_noise!r}")
-    if isinstance(annotators, bool) or not isinstance(annotators, int) or annotators < 1:
-        raise ConfigError(f"annotators must be a positive integer, got {annotators!r}")
+    The arguments are checked, and the personas and products loaded, when this is called,
+    before the first dialogue is asked for.
+    """
+    from aisalesman.core.config import check_int, check_number
+    from aisalesman.data.loading import load_personas, load_products
+
+    check_int("n", n, high=MAX_DIALOGUES)
+    check_number("label_noise", label_noise, low=0.0, high=1.0)
+    check_int("annotators", annotators, high=MAX_ANNOTATORS)
     mix = dict(mix or DEFAULT_MIX)
-    if not mix or any(w < 0 for w in mix.values()) or sum(mix.values()) <= 0:
+    for name, share in mix.items():
+        check_number(f"mix: {name}", share, low=0.0)
+    if not mix or sum(mix.values()) <= 0:
         raise ConfigError(f"mix must give non-negative weights with a positive sum, got {mix}")
     from aisalesman.agents.base import agents as agent_registry
 
     for name in mix:
         if not agent_registry.has(name):
             raise UnknownNameError(f"mix: {agent_registry.unknown_message(name)}")
-    pool, prods = load_personas(personas), load_products(products)
+    return _dialogues(n, label_noise, seed, annotators, load_personas(personas), load_products(products), mix, max_turns)
+
+
+def _dialogues(n: int, label_noise: float, seed: int, annotators: int, pool: Sequence[Any], prods: Sequence[Any],
+               mix: Mapping[str, float], max_turns: int) -> Iterator[CorpusDialogue]:
+    from aisalesman.core.types import Outcome
+    from aisalesman.evaluation.runner import EpisodeSpec, run_episode
+
     names, weights = list(mix), [mix[k] for k in mix]
     for i in range(n):
         rng = make_rng(seed, "corpus", i)
@@ -139,21 +189,19 @@ def generate_corpus(n: int, *, label_noise: float = 0.0, seed: int = 0, annotato
 
 
 def write_corpus(dialogues: Iterable[CorpusDialogue], path: str | Path) -> int:
-    """Write our JSONL format atomically (a temporary file renamed at the end); return the count."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
+    """Write our JSONL format atomically (nothing is replaced unless every dialogue is written); return the count."""
     count = 0
-    try:
-        with tmp.open("w", encoding="utf-8") as fh:
-            for d in dialogues:
-                fh.write(json.dumps(d.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
-                count += 1
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    with atomic_writer(path) as fh:
+        for d in dialogues:
+            fh.write(json.dumps(d.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
+            count += 1
     return count
+
+
+def looks_like_corpus(path: str | Path) -> bool:
+    """Whether ``path`` is a corpus in our JSONL format (its first record has an id and turns)."""
+    first = first_jsonl_record(path)
+    return isinstance(first, dict) and "id" in first and isinstance(first.get("turns"), list)
 
 
 def read_corpus_jsonl(path: str | Path) -> list[CorpusDialogue]:

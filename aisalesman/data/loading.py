@@ -12,17 +12,23 @@ from aisalesman.core.files import read_records, read_structured, validate, valid
 from aisalesman.core.persona import Persona
 from aisalesman.core.product import Product
 from aisalesman.core.registry import unknown_name_message
+from aisalesman.core.rundir import atomic_write
 
 __all__ = [
+    "MAX_PERSONAS",
     "PERSONA_SPLITS",
     "builtin_product_names",
     "load_personas",
     "load_product",
     "load_products",
+    "looks_like_personas",
     "write_personas",
 ]
 
 PERSONA_SPLITS = ("train", "dev", "test")
+#: Most personas ``personas generate`` writes: about 1.5 KB each, a million is a 1.5 GB file,
+#: far more than a benchmark can call (each persona is called ``trials`` times per agent).
+MAX_PERSONAS = 1_000_000
 #: Seeds and sizes of the shipped splits (``aisalesman personas generate`` reproduces them).
 SPLIT_SPECS = {"train": (300, 1001), "dev": (100, 1002), "test": (100, 1003)}
 
@@ -98,17 +104,22 @@ def builtin_personas_by_id() -> dict[str, Persona]:
 
 
 def write_personas(personas: list[Persona], path: str | Path) -> None:
-    """Write personas as JSONL, or as a YAML/JSON list by suffix, ready to edit and load."""
+    """Write personas atomically as JSONL, or as a YAML/JSON list by suffix, ready to edit and load."""
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
     records = [persona.model_dump(mode="json") for persona in personas]
-    tmp = p.with_name(p.name + ".tmp")
     if p.suffix in {".yaml", ".yml"}:
         import yaml
 
-        tmp.write_text(yaml.safe_dump(records, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        text = yaml.safe_dump(records, sort_keys=False, allow_unicode=True)
     elif p.suffix == ".json":
-        tmp.write_text(json.dumps(records, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        text = json.dumps(records, ensure_ascii=False, indent=1) + "\n"
     else:
-        tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    tmp.replace(p)
+        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    atomic_write(p, text)
+
+
+def looks_like_personas(path: str | Path) -> bool:
+    """Whether ``path`` is a persona file (its first record has an id, a CRM part and a hidden part)."""
+    records = read_records(path)
+    first = records[0] if records else None
+    return isinstance(first, dict) and {"id", "crm", "hidden"} <= set(first)

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from aisalesman.core.errors import DataFileError
+from aisalesman.core.files import parse_json, read_text
 from aisalesman.core.transcript import Turn
 from aisalesman.core.types import Role
 from aisalesman.data.corpus import CorpusDialogue
@@ -107,25 +108,22 @@ class CorpusLoadReport:
 
 
 def _read(path: Path) -> Any:
-    if not path.is_file():
-        raise DataFileError(path, "no such file")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as err:
-        raise DataFileError(path, f"cannot read as UTF-8 text: {err}") from err
+    """The file as JSON, or as JSON lines when it is not one JSON value but its first line is."""
+    text = read_text(path)
     if not text.strip():
         raise DataFileError(path, "the file is empty")
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as whole:
-        lines = [ln for ln in text.splitlines() if ln.strip()]
-        if len(lines) > 1:
-            try:
-                return [json.loads(ln) for ln in lines]
-            except json.JSONDecodeError:
-                pass
-        raise DataFileError(path, f"not valid JSON or JSON lines: {whole.msg} at line {whole.lineno} "
-                                  f"column {whole.colno}") from whole
+        return parse_json(text, path)
+    except DataFileError as err:
+        whole = DataFileError(path, err.problem.replace("not valid JSON:", "not valid JSON or JSON lines:", 1))
+        lines = [(i, ln) for i, ln in enumerate(text.splitlines(), 1) if ln.strip()]
+        if len(lines) < 2:
+            raise whole from err
+        try:
+            first = parse_json(lines[0][1], path, f"line {lines[0][0]}: ")
+        except DataFileError:
+            raise whole from err
+        return [first, *(parse_json(ln, path, f"line {i}: ") for i, ln in lines[1:])]
 
 
 def _pick(keys: Sequence[str], present: Mapping[str, Any] | Sequence[str]) -> str | None:
@@ -180,6 +178,8 @@ def _raw_turns(dialogue: Any) -> tuple[list[Any], dict[str, Any]]:
     """The dialogue's turns and its other fields."""
     if isinstance(dialogue, list):
         return dialogue, {}
+    if not isinstance(dialogue, dict):  # a number or string where a dialogue should be: nothing usable
+        return [], {}
     key = _turn_list_key(dialogue)
     return (dialogue[key], {k: v for k, v in dialogue.items() if k != key}) if key else ([], dict(dialogue))
 
@@ -334,10 +334,10 @@ def _is_ours(path: Path) -> bool:
     if path.suffix != ".jsonl" or not path.is_file():
         return False
     try:
-        with path.open(encoding="utf-8") as fh:
+        with path.open(encoding="utf-8-sig") as fh:  # a byte-order mark is not part of the first record
             first = next((ln for ln in fh if ln.strip()), "")
         record = json.loads(first)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+    except (OSError, ValueError, RecursionError):  # not UTF-8, not JSON, a huge number, deep nesting
         return False
     return isinstance(record, dict) and {"id", "turns", "source", "label"} <= set(record)
 

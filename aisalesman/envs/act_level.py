@@ -9,7 +9,10 @@ Actions
     (objection answers address the objection currently open; pitches use the feature that
     serves a need the customer mentioned, if any). Customer: ``Discrete(19)``, an index into
     :data:`~aisalesman.customers.replies.CUSTOMER_MOVES`, voiced in the persona's style.
-    An index outside the space or masked out raises ``InvalidActionError``.
+    Every action the ``Discrete`` space contains is accepted (a Python ``int``, a numpy
+    integer, a 0-d integer array); anything else, or an index masked out, raises
+    ``InvalidActionError`` (a masked-out index is penalised instead under
+    ``illegal_action="penalise"``).
 
 Observations
     ``{"observation": float32 vector in [0, 1], "action_mask": int8 vector}``.
@@ -30,6 +33,17 @@ Legal acts (the stage machine, ``agents/data/stage_machine.yaml``)
 
 Rewards, termination, seeding
     As in ``aisalesman/telesales-v0`` (the same :class:`~aisalesman.envs.call.SalesCall`).
+
+Errors
+    As in ``aisalesman/telesales-v0`` (``EnvStateError`` before ``reset()`` or after the
+    end, ``ConfigError`` for bad arguments and seeds, ``InvalidActionError`` for actions),
+    plus a ``ConfigError`` for an ``illegal_action`` other than ``"raise"``/``"penalise"``
+    or an ``illegal_penalty`` that is not a finite number.
+
+Our reconstruction
+    The paper trains at the level of text; this act-level view (the 13 acts, the observation
+    vector, the legal-act masks and the template realiser) is our own design, so that RL
+    libraries can train strategies without an LLM. Results on it are about this simulator.
 
 Versions
     v0: first release.
@@ -55,6 +69,7 @@ from aisalesman.core.types import CustomerAct, ObjectionType, Role, SalesAct, Se
 from aisalesman.customers.base import Customer
 from aisalesman.customers.replies import CUSTOMER_MOVES, CustomerRealiser
 from aisalesman.customers.understanding import mentioned_needs
+from aisalesman.envs.checks import check_number, show
 from aisalesman.envs.telesales import TeleSalesEnv
 
 __all__ = ["SALES_ACTS", "SalesmanActState", "TeleSalesActEnv", "crm_features", "customer_move", "legal_sales_acts"]
@@ -205,9 +220,9 @@ class TeleSalesActEnv(TeleSalesEnv):
                 salesman's ``illegal_action`` reward component (for learners without masks).
         """
         if illegal_action not in ("raise", "penalise"):
-            raise ConfigError(f"illegal_action must be 'raise' or 'penalise', got {illegal_action!r}")
+            raise ConfigError(f"illegal_action must be 'raise' or 'penalise', got {show(illegal_action)}")
         self.illegal_action = illegal_action
-        self.illegal_penalty = float(illegal_penalty)
+        self.illegal_penalty = check_number("illegal_penalty", illegal_penalty)
         super().__init__(*args, **kwargs)
 
     def _build_spaces(self) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -233,13 +248,16 @@ class TeleSalesActEnv(TeleSalesEnv):
 
     # ---------------------------------------------------------------- actions
     def _index(self, action: Any, agent: str) -> int:
-        n = self._action_spaces[agent].n
-        if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)):
-            raise InvalidActionError(f"{agent} action must be an integer in [0, {n}), got {action!r}")
-        idx = int(action)
-        if not 0 <= idx < n:
-            raise InvalidActionError(f"{agent} action {idx} is outside [0, {n})")
-        return idx
+        """``action`` as an index if the agent's space contains it, else an InvalidActionError."""
+        space = self._action_spaces[agent]
+        if space.contains(action):
+            return int(action)
+        integral = isinstance(action, (int, np.integer, np.ndarray)) and np.ndim(action) == 0 \
+            and np.issubdtype(np.asarray(action).dtype, np.integer)
+        if integral and not 0 <= int(action) < space.n:
+            raise InvalidActionError(f"{agent} action {show(action)} is outside [0, {space.n})")
+        raise InvalidActionError(f"{agent} action must be an integer in [0, {space.n}) that {space} contains "
+                                 f"(an int, int64-castable numpy integer or 0-d array), got {show(action)}")
 
     def _to_text(self, action: Any) -> tuple[str, dict[str, float], str | None]:
         agent = self.agent_selection
@@ -293,7 +311,7 @@ class TeleSalesActEnv(TeleSalesEnv):
         mask[_MOVE_INDEX["accept_appointment"]] = SalesAct.SCHEDULE_FOLLOW_UP in last_acts
         return mask
 
-    def observe(self, agent: str) -> dict[str, np.ndarray]:
+    def _observe(self, agent: str) -> dict[str, np.ndarray]:
         vec = self._salesman_vector() if agent == "salesman" else self._customer_vector()
         return {"observation": vec, "action_mask": self._mask(agent)}
 

@@ -21,6 +21,7 @@ from aisalesman.core.scenario import Scenario
 from aisalesman.core.transcript import Turn
 from aisalesman.core.types import CustomerAct, CustomerDecision, Outcome, Role, SalesAct, TerminationReason
 from aisalesman.customers.understanding import DECISION_PRECEDENCE, claim_checker, read_customer, read_salesman
+from aisalesman.envs.checks import show
 
 __all__ = ["OTHER_INTENT", "RewardConfig", "RewardModel", "SalesCall"]
 
@@ -112,10 +113,11 @@ class SalesCall:
         if role != self.next_role:
             raise InvalidActionError(f"it is the {self.next_role}'s turn, not the {role}'s")
         if not isinstance(text, str):
-            raise InvalidActionError(f"{role} action must be a str, got {type(text).__name__}")
+            raise InvalidActionError(f"{role} action must be a str, got {type(text).__name__} {show(text)}")
         if len(text) > self.max_utterance_chars:
             raise InvalidActionError(
-                f"{role} utterance has {len(text)} characters, more than max_utterance_chars={self.max_utterance_chars}"
+                f"{role} utterance has {len(text)} characters, more than max_utterance_chars={self.max_utterance_chars}:"
+                f" {show(text)}"
             )
 
     def speak(self, role: Role, text: str, *, meta: dict[str, Any] | None = None,
@@ -145,10 +147,16 @@ class SalesCall:
         return earned
 
     def end_with_infra_error(self, detail: str) -> None:
-        """End the call because a backend failed; not the agent's fault, no reward."""
+        """End the call because a backend failed; not the agent's fault, no reward.
+
+        ``detail`` is stored in the transcript, so credentials a server echoed into an error
+        message (``Authorization`` values, bearer tokens) are redacted first.
+        """
+        from aisalesman.core.llm.untrusted import redact
+
         self.terminated = True
         self.reason = TerminationReason.INFRA_ERROR
-        self.infra_detail = detail
+        self.infra_detail = redact(detail)
 
     def _salesman(self, text: str, meta: dict[str, Any] | None, intent: str | None) -> dict[str, float]:
         reading = read_salesman(text)

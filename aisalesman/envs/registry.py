@@ -10,7 +10,17 @@ id                                        kind   what
 ========================================  =====  ==========================================
 
 The ``gym`` ids are also registered with Gymnasium, so ``gymnasium.make(id)`` works after
-``import aisalesman``.
+``import aisalesman`` (without Gymnasium's order-enforcing wrapper: the envs enforce
+``reset()`` before ``step()`` themselves, with our own error).
+
+Errors
+    Arguments are validated when the env is built, by :func:`make_env` and
+    ``gymnasium.make`` alike; each error names the argument and shows its value. An
+    unknown id is an :class:`~aisalesman.core.errors.UnknownNameError`; an argument the
+    id does not take (``max_turn=3``), ``parallel=True`` for a ``gym`` id and every
+    invalid value (``max_turns=0``, ``goal="fame"``, ``render_mode="rgb"``, ...) is a
+    :class:`~aisalesman.core.errors.ConfigError`; an unknown persona split, product or
+    customer name is an ``UnknownNameError``.
 """
 
 from __future__ import annotations
@@ -21,10 +31,12 @@ from typing import Any
 
 import gymnasium
 
+from aisalesman.core.errors import ConfigError, UnknownNameError
 from aisalesman.core.persona import Persona
 from aisalesman.core.product import Product
 from aisalesman.core.registry import Registry
 from aisalesman.customers.base import Customer
+from aisalesman.envs.checks import check_options, init_options, show
 
 __all__ = ["EnvSpec", "envs", "make_env"]
 
@@ -44,44 +56,70 @@ def _pool(personas: str | Sequence[Persona] | None, products: str | Sequence[Pro
     from aisalesman.data import load_personas, load_products
     from aisalesman.envs.telesales import ScenarioPool
 
-    if isinstance(personas, str):
-        personas = load_personas(personas)
-    if isinstance(products, str):
-        products = load_products(products)
+    try:
+        if isinstance(personas, str):
+            personas = load_personas(personas)
+        if isinstance(products, str):
+            products = load_products(products)
+    except UnknownNameError as err:  # say which argument held the name
+        arg = "personas" if isinstance(personas, str) else "products"
+        raise UnknownNameError(f"{arg}: {err}") from err
     return ScenarioPool(personas, products, goal=goal, max_turns=max_turns)
 
 
-def _aec(cls_path: str) -> Callable[..., Any]:
-    def factory(*, personas=None, products=None, goal: str = "sale", max_turns: int = 40, **kwargs: Any):
-        module, _, attr = cls_path.partition(":")
-        cls = getattr(__import__(module, fromlist=[attr]), attr)
-        return cls(_pool(personas, products, goal, max_turns), **kwargs)
+_POOL_OPTIONS = frozenset({"personas", "products", "goal", "max_turns"})
 
+
+def _load(cls_path: str) -> type:
+    module, _, attr = cls_path.partition(":")
+    return getattr(__import__(module, fromlist=[attr]), attr)
+
+
+def _aec(env_id: str, cls_path: str) -> Callable[..., Any]:
+    """The factory of a PettingZoo env; ``factory.options()`` lists the arguments it takes."""
+
+    def options() -> frozenset[str]:
+        return _POOL_OPTIONS | init_options(_load(cls_path))
+
+    def factory(*, personas=None, products=None, goal: str = "sale", max_turns: int = 40, **kwargs: Any):
+        check_options(env_id, kwargs, options())
+        return _load(cls_path)(_pool(personas, products, goal, max_turns), **kwargs)
+
+    factory.options = options  # type: ignore[attr-defined]
     return factory
 
 
-def _gym(aec_id: str, **defaults: Any) -> Callable[..., Any]:
-    def factory(*, customer: Customer | None = None, **kwargs: Any):
+def _gym(env_id: str, aec_id: str, **defaults: Any) -> Callable[..., Any]:
+    """The factory of a Gymnasium env over ``aec_id``'s env, with ``customer`` embedded."""
+
+    def options() -> frozenset[str]:
+        return envs.get(aec_id).factory.options() | {"customer"}
+
+    def factory(*, customer: Customer | str | None = None, **kwargs: Any):
         from aisalesman.envs.single_agent import SalesmanEnv
 
+        check_options(env_id, kwargs, options())
         return SalesmanEnv(envs.get(aec_id).factory(**{**defaults, **kwargs}), customer)
 
+    factory.options = options  # type: ignore[attr-defined]
     return factory
 
 
 def _register(spec: EnvSpec) -> None:
     envs.register(spec.id, spec)
     if spec.kind == "gym" and spec.id not in gymnasium.registry:
-        gymnasium.register(id=spec.id, entry_point=spec.factory, disable_env_checker=False)
+        gymnasium.register(id=spec.id, entry_point=spec.factory, disable_env_checker=False, order_enforce=False)
 
 
-_register(EnvSpec("aisalesman/telesales-v0", "aec", _aec("aisalesman.envs.telesales:TeleSalesEnv"),
+_TEXT, _ACTS = "aisalesman/telesales-v0", "aisalesman/telesales-acts-v0"
+_register(EnvSpec(_TEXT, "aec", _aec(_TEXT, "aisalesman.envs.telesales:TeleSalesEnv"),
                   "text-level sales call with salesman and customer agents"))
-_register(EnvSpec("aisalesman/telesales-acts-v0", "aec", _aec("aisalesman.envs.act_level:TeleSalesActEnv"),
+_register(EnvSpec(_ACTS, "aec", _aec(_ACTS, "aisalesman.envs.act_level:TeleSalesActEnv"),
                   "act-level sales call: discrete acts with legal-act masks, numeric observations"))
-_register(EnvSpec("aisalesman/telesales-salesman-v0", "gym", _gym("aisalesman/telesales-v0"),
+_register(EnvSpec("aisalesman/telesales-salesman-v0", "gym", _gym("aisalesman/telesales-salesman-v0", _TEXT),
                   "text-level call for the salesman alone; the customer is embedded"))
-_register(EnvSpec("aisalesman/telesales-acts-salesman-v0", "gym", _gym("aisalesman/telesales-acts-v0", illegal_action="penalise"),
+_register(EnvSpec("aisalesman/telesales-acts-salesman-v0", "gym",
+                  _gym("aisalesman/telesales-acts-salesman-v0", _ACTS, illegal_action="penalise"),
                   "act-level call for the salesman alone; the customer is embedded"))
 
 
@@ -93,15 +131,24 @@ def make_env(env_id: str, *, parallel: bool = False, **kwargs: Any) -> Any:
         parallel: For PettingZoo (``aec``) envs, return the parallel view.
         **kwargs: ``personas`` (split name, file or list), ``products`` (names, files or
             list), ``goal``, ``max_turns``, ``max_utterance_chars``, ``rewards``,
-            ``reward_model``, ``render_mode``; ``customer`` for Gymnasium envs.
-    """
-    from aisalesman.core.errors import ConfigError
+            ``reward_model``, ``render_mode``; ``illegal_action`` and ``illegal_penalty``
+            for act-level envs; ``customer`` (a Customer or a registered name) for
+            Gymnasium envs.
 
+    Raises:
+        UnknownNameError: ``env_id`` (or a persona split, product or customer name) is
+            not registered.
+        ConfigError: An argument the env does not take, or an invalid value.
+    """
+    if not isinstance(env_id, str):
+        raise ConfigError(f"env_id must be a registered env id such as {_TEXT!r}, got {show(env_id)}")
+    if not isinstance(parallel, bool):
+        raise ConfigError(f"parallel must be True or False, got {show(parallel)}")
     spec = envs.get(env_id)
+    if parallel and spec.kind != "aec":
+        raise ConfigError(f"parallel=True: {env_id} is a single-agent Gymnasium env; it has no parallel view")
     env = spec.factory(**kwargs)
     if parallel:
-        if spec.kind != "aec":
-            raise ConfigError(f"{env_id} is a single-agent Gymnasium env; it has no parallel view")
         from aisalesman.envs.telesales import TeleSalesParallelEnv
 
         return TeleSalesParallelEnv(env)

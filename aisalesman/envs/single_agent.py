@@ -4,6 +4,16 @@ Each ``step`` takes the salesman's action, then lets the embedded customer reply
 reward is the salesman's reward over both utterances. Registered with Gymnasium as
 ``aisalesman/telesales-salesman-v0`` (text) and ``aisalesman/telesales-acts-salesman-v0``
 (act level), with the built-in persona customer by default.
+
+Errors
+    ``step`` before ``reset()``, or after the episode terminated or was truncated, raises
+    :class:`~aisalesman.core.errors.EnvStateError` (a Gymnasium env has no dead-agent
+    steps); the ids are registered with Gymnasium without its order-enforcing wrapper, so
+    ``gymnasium.make`` envs raise the same error. A seed must be ``None`` or a non-negative
+    ``int`` or numpy integer (else ``ConfigError``); an action outside ``action_space`` is
+    an ``InvalidActionError``; a ``customer`` that is neither a
+    :class:`~aisalesman.customers.base.Customer` nor a registered customer name is a
+    ``ConfigError`` (an unknown name an ``UnknownNameError``).
 """
 
 from __future__ import annotations
@@ -12,12 +22,24 @@ from typing import Any
 
 import gymnasium as gym
 
+from aisalesman.core.errors import ConfigError, EnvStateError
 from aisalesman.core.seeding import derive_seed
 from aisalesman.core.types import InfoKey
 from aisalesman.customers.base import Customer, make_customer
+from aisalesman.envs.checks import check_seed, show
 from aisalesman.envs.telesales import TeleSalesEnv
 
 __all__ = ["SalesmanEnv"]
+
+
+def _customer(customer: Any) -> Customer:
+    """The embedded customer: ``customer`` itself, the one it names, or the ``persona`` default."""
+    if customer is None or isinstance(customer, str):
+        return make_customer("persona" if customer is None else customer)
+    if not isinstance(customer, Customer):
+        raise ConfigError(f"customer must be a Customer (with reset() and respond()) or a registered "
+                          f"customer name, got {show(customer)}")
+    return customer
 
 
 class SalesmanEnv(gym.Env):
@@ -25,19 +47,23 @@ class SalesmanEnv(gym.Env):
 
     Args:
         env: The AEC environment (text or act level).
-        customer: The embedded customer; the built-in ``persona`` customer if None. It is
-            reset every episode with a seed derived from the episode seed.
+        customer: The embedded customer, or a registered customer name; the built-in
+            ``persona`` customer if None. It is reset every episode with a seed derived
+            from the episode seed.
     """
 
-    def __init__(self, env: TeleSalesEnv, customer: Customer | None = None) -> None:
+    def __init__(self, env: TeleSalesEnv, customer: Customer | str | None = None) -> None:
+        if not isinstance(env, TeleSalesEnv):
+            raise ConfigError(f"env must be a TeleSalesEnv, got {show(env)}")
         self.env = env
-        self.customer = customer if customer is not None else make_customer("persona")
+        self.customer = _customer(customer)
         self.observation_space = env.observation_space("salesman")
         self.action_space = env.action_space("salesman")
         self.metadata = dict(env.metadata)
         self.render_mode = env.render_mode
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        seed = check_seed(seed)
         super().reset(seed=seed)
         self.env.reset(seed=seed, options=options)
         self.customer.reset(self.env.scenario, seed=derive_seed(self.env.episode_seed, "customer"))
@@ -46,6 +72,9 @@ class SalesmanEnv(gym.Env):
 
     def step(self, action: Any):
         env = self.env
+        call = env._started("step")
+        if call.done:
+            raise EnvStateError(f"step() called after the episode ended ({call.reason}); call reset()")
         env.step(action)
         reward = float(env.rewards["salesman"])
         if not env.call.done:

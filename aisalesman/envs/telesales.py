@@ -28,7 +28,28 @@ Termination and truncation
 
 Seeding
     ``reset(seed=s)`` seeds the scenario draw; each later ``reset()`` draws the next episode
-    seed from that generator. ``options={"scenario": Scenario}`` fixes the scenario.
+    seed from that generator. ``s`` is a non-negative ``int`` or numpy integer (the same
+    number gives the same episode either way). ``options={"scenario": Scenario}`` fixes the
+    scenario.
+
+Errors
+    Every misuse raises a subclass of :class:`~aisalesman.core.errors.AISalesmanError`
+    whose message shows the offending value. Construction validates its arguments
+    (``ConfigError``: a ``max_turns`` below 2, a non-positive ``max_utterance_chars``, an
+    unknown ``goal`` or ``render_mode``, personas or products that are not
+    ``Persona``/``Product`` objects, ``rewards`` that is not a ``RewardConfig``).
+    ``reset(seed=...)`` with a float, string, bool or negative seed, and ``reset(options=...)``
+    with options that are not a dict or a ``scenario`` that is not a ``Scenario``, is a
+    ``ConfigError`` (other option keys are ignored).
+    ``step``, ``last``, ``observe`` and ``agent_iter`` before the first ``reset()``, and
+    ``step``/``last`` once the call has ended and every agent has been removed, raise
+    :class:`~aisalesman.core.errors.EnvStateError`; until then each ended agent may (and
+    must) step ``None``, as PettingZoo requires. An action outside the agent's action
+    space is an ``InvalidActionError``; ``observe``/``action_space`` of an unknown agent is
+    an ``UnknownNameError``. The parallel view raises ``EnvStateError`` for ``step`` before
+    ``reset()`` or after the call ended, and ``InvalidActionError`` for actions that are
+    not a dict of agent to action (or name an unknown agent, or give the silent agent
+    something other than ``None`` or an action in its space).
 
 Versions
     v0: first release.
@@ -38,19 +59,20 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from gymnasium.spaces import Dict, Discrete
 from pettingzoo import AECEnv, ParallelEnv
 
-from aisalesman.core.errors import ConfigError, InvalidActionError, LLMError
+from aisalesman.core.errors import ConfigError, EnvStateError, InvalidActionError, LLMError, UnknownNameError
 from aisalesman.core.persona import Persona
 from aisalesman.core.product import Product
 from aisalesman.core.scenario import Scenario
 from aisalesman.core.types import CustomerDecision, Goal, InfoKey, Role
 from aisalesman.customers.base import Customer, CustomerObservation, CustomerReply
 from aisalesman.envs.call import RewardConfig, RewardModel, SalesCall
+from aisalesman.envs.checks import check_choice, check_count, check_members, check_seed, show
 from aisalesman.envs.spaces import UnicodeText
 
 __all__ = ["ScenarioPool", "TeleSalesEnv", "TeleSalesParallelEnv"]
@@ -61,25 +83,48 @@ class ScenarioPool:
 
     def __init__(
         self,
-        personas: Sequence[Persona] | None = None,
-        products: Sequence[Product] | None = None,
+        personas: Iterable[Persona] | None = None,
+        products: Iterable[Product] | None = None,
         *,
         goal: Goal | str = Goal.SALE,
         max_turns: int = 40,
     ) -> None:
         from aisalesman.data import builtin_product_names, load_personas, load_product
 
-        self.personas = list(personas) if personas is not None else load_personas("train")
-        self.products = list(products) if products is not None else [load_product(n) for n in builtin_product_names()]
-        if not self.personas or not self.products:
-            raise ConfigError("a scenario pool needs at least one persona and one product")
-        self.goal = Goal(goal)
-        self.max_turns = max_turns
+        self.personas = check_members("personas", personas, Persona) if personas is not None else load_personas("train")
+        self.products = (check_members("products", products, Product) if products is not None
+                         else [load_product(n) for n in builtin_product_names()])
+        self.goal = check_choice("goal", goal, Goal)
+        self.max_turns = check_count("max_turns", max_turns, minimum=2)
 
     def sample(self, rng: random.Random) -> Scenario:
         persona = self.personas[rng.randrange(len(self.personas))]
         product = self.products[rng.randrange(len(self.products))]
         return Scenario(persona, product, self.goal, self.max_turns)
+
+
+def _check_env_args(env: TeleSalesEnv, pool: Any, rewards: Any, reward_model: Any, render_mode: Any) -> None:
+    """Validate :class:`TeleSalesEnv` arguments (a ConfigError naming the first bad one)."""
+    if render_mode is not None and render_mode not in env.metadata["render_modes"]:
+        raise ConfigError(f"render_mode must be one of {env.metadata['render_modes']}, got {show(render_mode)}")
+    if pool is not None and not isinstance(pool, ScenarioPool):
+        raise ConfigError(f"pool must be a ScenarioPool, got {show(pool)}")
+    if rewards is not None and not isinstance(rewards, RewardConfig):
+        raise ConfigError(f"rewards must be a RewardConfig, got {show(rewards)}")
+    if reward_model is not None and not callable(getattr(reward_model, "score", None)):
+        raise ConfigError(f"reward_model must have a score(turn, call) method, got {show(reward_model)}")
+
+
+def _scenario_option(options: Any) -> Scenario | None:
+    """The scenario ``reset(options=...)`` fixes, if any (other keys are ignored, as PettingZoo expects)."""
+    if options is None:
+        return None
+    if not isinstance(options, Mapping):
+        raise ConfigError(f"options must be a dict or None, got {show(options)}")
+    scenario = options.get("scenario")
+    if scenario is not None and not isinstance(scenario, Scenario):
+        raise ConfigError(f"options['scenario'] must be a Scenario, got {show(scenario)}")
+    return scenario
 
 
 def _salesman_card(scenario: Scenario) -> str:
@@ -122,10 +167,9 @@ class TeleSalesEnv(AECEnv):
         render_mode: str | None = None,
     ) -> None:
         super().__init__()
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ConfigError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
+        _check_env_args(self, pool, rewards, reward_model, render_mode)
+        self.max_utterance_chars = check_count("max_utterance_chars", max_utterance_chars, minimum=1)
         self.pool = pool or ScenarioPool()
-        self.max_utterance_chars = max_utterance_chars
         self.reward_config = rewards or RewardConfig()
         self.reward_model = reward_model
         self.render_mode = render_mode
@@ -133,6 +177,7 @@ class TeleSalesEnv(AECEnv):
         self._action_spaces, self._observation_spaces = self._build_spaces()
         self._seeder: random.Random | None = None
         self.call: SalesCall | None = None
+        self.agents: list[str] = []
 
     def _build_spaces(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """Action and observation spaces per agent, built once (PettingZoo needs the same objects)."""
@@ -150,22 +195,40 @@ class TeleSalesEnv(AECEnv):
         return actions, observations
 
     def observation_space(self, agent: str):
-        return self._observation_spaces[agent]
+        return self._observation_spaces[self._known(agent)]
 
     def action_space(self, agent: str):
-        return self._action_spaces[agent]
+        return self._action_spaces[self._known(agent)]
+
+    # ------------------------------------------------------------ state checks
+    def _known(self, agent: Any) -> str:
+        if agent not in self.possible_agents:
+            raise UnknownNameError(f"unknown agent {show(agent)} (agents: {', '.join(self.possible_agents)})")
+        return agent
+
+    def _started(self, method: str) -> SalesCall:
+        """The call in progress, or an EnvStateError if ``method`` was called before ``reset()``."""
+        if self.call is None:
+            raise EnvStateError(f"{method}() called before reset(); call reset() first")
+        return self.call
+
+    def _live(self, method: str) -> SalesCall:
+        """Like :meth:`_started`, and an EnvStateError once every agent has been removed."""
+        call = self._started(method)
+        if not self.agents:
+            raise EnvStateError(f"{method}() called after the call ended ({call.reason}) and every agent "
+                                "was removed; call reset() to start a new call")
+        return call
 
     # ------------------------------------------------------------------ episode
     def reset(self, seed: int | None = None, options: dict[str, Any] | None = None) -> None:
+        seed, fixed = check_seed(seed), _scenario_option(options)
         if seed is not None:
             self._seeder = random.Random(seed)
         elif self._seeder is None:
             self._seeder = random.Random()
         self.episode_seed = self._seeder.getrandbits(63)
-        scenario = (options or {}).get("scenario") or self.pool.sample(random.Random(self.episode_seed))
-        if not isinstance(scenario, Scenario):
-            raise ConfigError(f"options['scenario'] must be a Scenario, got {type(scenario).__name__}")
-        self.scenario = scenario
+        self.scenario = scenario = fixed or self.pool.sample(random.Random(self.episode_seed))
         self.call = SalesCall(scenario, self.max_utterance_chars, self.reward_config, self.reward_model)
         self._views: dict[str, str] = {}
         self._transcript = ""
@@ -177,7 +240,19 @@ class TeleSalesEnv(AECEnv):
         self.infos = {a: {} for a in self.agents}
         self.agent_selection = self.agents[0]
 
-    def observe(self, agent: str) -> dict[str, Any]:
+    def observe(self, agent: str) -> Any:
+        self._started("observe")
+        return self._observe(self._known(agent))
+
+    def last(self, observe: bool = True) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+        self._live("last")
+        return super().last(observe)
+
+    def agent_iter(self, max_iter: int = 2**63):
+        self._started("agent_iter")
+        return super().agent_iter(max_iter)
+
+    def _observe(self, agent: str) -> dict[str, Any]:
         call = self.call
         return {
             "view": self._views.get(agent) or self._view(agent),
@@ -196,6 +271,7 @@ class TeleSalesEnv(AECEnv):
 
     def step_customer_reply(self, reply: CustomerReply) -> None:
         """Step the customer with a structured reply (its ``decision``, if set, is authoritative)."""
+        self._live("step_customer_reply")
         if self.agent_selection != "customer":
             raise InvalidActionError(f"it is the {self.agent_selection}'s turn, not the customer's")
         self._step(reply.text, reply.decision, reply.meta)
@@ -205,17 +281,20 @@ class TeleSalesEnv(AECEnv):
 
         A declared ``intent`` replaces the one the environment would read from the text.
         """
+        self._live("step_salesman_turn")
         if self.agent_selection != "salesman":
             raise InvalidActionError(f"it is the {self.agent_selection}'s turn, not the salesman's")
         self._step(text, meta=meta, intent=intent)
 
     def _step(self, action: Any, decision: CustomerDecision | None = None, meta: dict[str, Any] | None = None,
               intent: str | None = None) -> None:
+        self._live("step")
         agent = self.agent_selection
         if self.terminations[agent] or self.truncations[agent]:
             if action is not None:
                 raise InvalidActionError(
-                    f"the call has ended ({self.call.reason}); the only valid action for {agent} is None"
+                    f"the call has ended ({self.call.reason}); the only valid action for {agent} is None, "
+                    f"got {show(action)}"
                 )
             self._was_dead_step(action)
             return
@@ -261,10 +340,10 @@ class TeleSalesEnv(AECEnv):
         """The structured observation the :class:`SalesAgent` protocol takes."""
         from aisalesman.agents.base import SalesObservation
 
-        return SalesObservation(self.scenario.salesman_view(), tuple(self.call.turns))
+        return SalesObservation(self.scenario.salesman_view(), tuple(self._started("salesman_observation").turns))
 
     def customer_observation(self) -> CustomerObservation:
-        return CustomerObservation(self.scenario, tuple(self.call.turns))
+        return CustomerObservation(self.scenario, tuple(self._started("customer_observation").turns))
 
     def customer_action(self, customer: Customer) -> Any:
         """The action an embedded :class:`Customer` takes now (its reply text)."""
@@ -286,7 +365,7 @@ class TeleSalesEnv(AECEnv):
 
     def end_with_infra_error(self, detail: str) -> None:
         """End the call now because a backend failed (no reward; counted apart in benchmarks)."""
-        call = self.call
+        call = self._started("end_with_infra_error")
         call.end_with_infra_error(detail)
         info = {InfoKey.TERMINATION_REASON.value: str(call.reason), InfoKey.OUTCOME.value: str(call.outcome),
                 InfoKey.REWARD_COMPONENTS.value: dict(call.components)}
@@ -313,7 +392,7 @@ class TeleSalesParallelEnv(ParallelEnv):
 
     Both agents stay live for the whole call, and each ``step`` is one utterance by the
     agent whose observation has ``to_speak == 1``; the other agent's action is ignored
-    (pass ``""`` or ``None``). Both agents terminate together.
+    (pass ``None`` or any action in its space). Both agents terminate together.
     """
 
     def __init__(self, aec_env: TeleSalesEnv) -> None:
@@ -338,11 +417,29 @@ class TeleSalesParallelEnv(ParallelEnv):
         self.agents = list(self.aec_env.agents)
         return {a: self.aec_env.observe(a) for a in self.agents}, {a: {} for a in self.agents}
 
-    def step(self, actions: dict[str, Any]):
+    def _check_actions(self, actions: Any) -> str:
+        """The speaker, after checking that ``actions`` is a valid dict of agent to action."""
         env = self.aec_env
+        if env.call is None:
+            raise EnvStateError("step() called before reset(); call reset() first")
+        if not self.agents:
+            raise EnvStateError(f"step() called after the call ended ({env.call.reason}); call reset()")
+        if not isinstance(actions, Mapping):
+            raise InvalidActionError(f"actions must be a dict of agent to action, got {show(actions)}")
         speaker = env.agent_selection
         if speaker not in actions:
             raise InvalidActionError(f"it is the {speaker}'s turn but actions has no {speaker!r} entry")
+        for agent, action in actions.items():
+            if agent not in self.agents:
+                raise InvalidActionError(f"actions names an unknown agent {show(agent)} (agents: {self.agents})")
+            if agent != speaker and action is not None and not self.action_space(agent).contains(action):
+                raise InvalidActionError(f"{agent} action {show(action)} is not in its action space "
+                                         f"{self.action_space(agent)} (pass None when it is not its turn)")
+        return speaker
+
+    def step(self, actions: dict[str, Any]):
+        env = self.aec_env
+        speaker = self._check_actions(actions)
         env.step(actions[speaker])
         rewards = {a: float(env.rewards.get(a, 0.0)) for a in self.agents}
         terms = {a: bool(env.terminations[a]) for a in self.agents}

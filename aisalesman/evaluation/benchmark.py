@@ -2,6 +2,9 @@
 
 Output directory layout:
 
+``run.json``
+    The run's manifest: its status (``running`` until the leaderboard is written, then
+    ``complete``) and the files it wrote (see :mod:`aisalesman.core.rundir`).
 ``transcripts.jsonl``
     One episode per line, in a fixed order, appended as episodes finish (append-only; a
     crashed run resumes with ``resume=True`` without losing or duplicating an episode).
@@ -31,6 +34,7 @@ from aisalesman.agents.base import make_agent
 from aisalesman.core.config import BenchmarkConfig, LLMConfig, to_yaml
 from aisalesman.core.errors import ConfigError, UnknownNameError
 from aisalesman.core.llm import ChatModel, make_chat_model
+from aisalesman.core.rundir import RunDir
 from aisalesman.customers.base import customers as customer_registry
 from aisalesman.customers.base import make_customer
 from aisalesman.data import load_personas, load_products
@@ -47,12 +51,6 @@ class BenchmarkResult:
     episodes_run: int
     timings: dict[str, float]
     llm_stats: dict[str, Any] = field(default_factory=dict)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
 
 
 def _check_names(cfg: BenchmarkConfig) -> None:
@@ -117,6 +115,10 @@ def _model_stats(models: dict[str, ChatModel | None]) -> dict[str, Any]:
     return out
 
 
+OUTPUTS = ("transcripts.jsonl", "leaderboard.json", "timings.json", "llm_stats.json")
+DERIVED = ("leaderboard.json", "timings.json", "llm_stats.json")
+
+
 def run_benchmark(
     cfg: BenchmarkConfig,
     *,
@@ -126,8 +128,9 @@ def run_benchmark(
 ) -> BenchmarkResult:
     """Run ``cfg``; ``progress(done, total)`` is called after each episode.
 
-    An output directory that already holds transcripts is an error unless ``resume``
-    (continue it: only missing episodes run) or ``overwrite`` (start afresh).
+    An output directory that already holds a run is an error unless ``resume`` (continue
+    it: only missing episodes run) or ``overwrite`` (replace it). Every input is checked
+    before anything is written (see :mod:`aisalesman.core.rundir` for the rules).
     """
     _check_names(cfg)
     personas = load_personas(cfg.personas)
@@ -139,23 +142,11 @@ def run_benchmark(
     uses_llm = bool(_roles_with_models(cfg))
     if uses_llm and cfg.workers > 1:
         raise ConfigError(f"workers: runs with LLMs use one process and --concurrency N; got workers={cfg.workers}")
-    out = Path(cfg.out)
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"out: {out} exists and is not a directory")
-    out.mkdir(parents=True, exist_ok=True)
-    transcripts = out / "transcripts.jsonl"
     config_text = to_yaml(cfg)
-    done_ids: list[str] = []
-    if transcripts.exists() and transcripts.stat().st_size and not overwrite:
-        if not resume:
-            raise ConfigError(f"out: {out} already holds a run; pass --resume to continue it or --overwrite to replace it")
-        previous = out / "config.yaml"
-        if previous.exists() and previous.read_text(encoding="utf-8") != config_text:
-            raise ConfigError(f"out: {out} holds a run with a different config; cannot resume it")
-        done_ids = completed_episode_ids(transcripts)
-    expected = [s.episode_id for s in specs[: len(done_ids)]]
-    if done_ids != expected:
-        raise ConfigError(f"out: {transcripts} does not match this run's episode order; cannot resume it")
+    run = RunDir.open(cfg.out, kind="benchmark", outputs=OUTPUTS, derived=DERIVED, config_text=config_text,
+                      resume=resume, overwrite=overwrite)
+    transcripts = run.path / "transcripts.jsonl"
+    done_ids = _done_ids(run, specs)
     todo = specs[len(done_ids):]
     models = _models(cfg) if todo else {}
     for m in models.values():
@@ -165,9 +156,9 @@ def run_benchmark(
         for a in cfg.agents:
             make_agent(a, chat_model=models["salesman"], **agent_kwargs[a])
         make_customer(cfg.customer, chat_model=models["customer"], **customer_kwargs)
-    _write_atomic(out / "config.yaml", config_text)
+    run.begin(config_text)
     start = time.perf_counter()
-    with transcripts.open("a" if done_ids else "w", encoding="utf-8") as fh:
+    with run.appender("transcripts.jsonl") as fh:
 
         def write(i: int, line: str) -> None:
             fh.write(line + "\n")
@@ -175,27 +166,52 @@ def run_benchmark(
             if progress:
                 progress(i, len(specs))
 
-        if uses_llm or cfg.concurrency > 1:
-            async def consume() -> None:
-                i = len(done_ids)
-                async for line in arun_episodes(todo, concurrency=cfg.concurrency, models=models):
-                    i += 1
-                    write(i, line)
-
-            asyncio.run(consume())
-        else:
-            for i, line in enumerate(run_episodes(todo, workers=cfg.workers), len(done_ids) + 1):
-                write(i, line)
+        _play(cfg, todo, models, first=len(done_ids) + 1, write=write, uses_llm=uses_llm)
     elapsed = time.perf_counter() - start
+    result = _summarise(run, cfg, transcripts, new_from=len(done_ids), elapsed=elapsed, models=models)
+    run.finish()
+    return result
+
+
+def _done_ids(run: RunDir, specs: list) -> list[str]:
+    """The episodes a resumed run already holds (they must be this run's first episodes, in order)."""
+    if not run.resuming:
+        return []
+    transcripts = run.path / "transcripts.jsonl"
+    done_ids = completed_episode_ids(transcripts)
+    if done_ids != [s.episode_id for s in specs[: len(done_ids)]]:
+        raise ConfigError(f"--resume: {transcripts} does not match this run's episode order; cannot resume it")
+    return done_ids
+
+
+def _play(cfg: BenchmarkConfig, todo: list, models: dict[str, ChatModel | None], *, first: int,
+          write: Callable[[int, str], None], uses_llm: bool) -> None:
+    if uses_llm or cfg.concurrency > 1:
+        async def consume() -> None:
+            i = first
+            async for line in arun_episodes(todo, concurrency=cfg.concurrency, models=models):
+                write(i, line)
+                i += 1
+
+        asyncio.run(consume())
+    else:
+        for i, line in enumerate(run_episodes(todo, workers=cfg.workers), first):
+            write(i, line)
+
+
+def _summarise(run: RunDir, cfg: BenchmarkConfig, transcripts: Path, *, new_from: int, elapsed: float,
+               models: dict[str, ChatModel | None]) -> BenchmarkResult:
+    """Write the leaderboard, timings and LLM counters from the finished transcripts."""
     records = [json.loads(line) for line in transcripts.read_text(encoding="utf-8").splitlines()]
     rows = leaderboard(records, k=cfg.trials)
-    _write_atomic(out / "leaderboard.json", json.dumps(rows, indent=2, sort_keys=True) + "\n")
-    turns = sum(len(r["turns"]) for r in records[len(done_ids):])
-    timings = {"seconds": round(elapsed, 3), "episodes": len(todo), "workers": cfg.workers,
-               "episodes_per_s": round(len(todo) / elapsed, 2) if elapsed else 0.0,
+    run.write("leaderboard.json", json.dumps(rows, indent=2, sort_keys=True) + "\n")
+    new = len(records) - new_from
+    turns = sum(len(r["turns"]) for r in records[new_from:])
+    timings = {"seconds": round(elapsed, 3), "episodes": new, "workers": cfg.workers,
+               "episodes_per_s": round(new / elapsed, 2) if elapsed else 0.0,
                "turns_per_s": round(turns / elapsed, 1) if elapsed else 0.0}
-    _write_atomic(out / "timings.json", json.dumps(timings, indent=2) + "\n")
+    run.write("timings.json", json.dumps(timings, indent=2) + "\n")
     llm_stats = _model_stats(models)
     if llm_stats:
-        _write_atomic(out / "llm_stats.json", json.dumps(llm_stats, indent=2, sort_keys=True) + "\n")
-    return BenchmarkResult(out, rows, len(todo), timings, llm_stats)
+        run.write("llm_stats.json", json.dumps(llm_stats, indent=2, sort_keys=True) + "\n")
+    return BenchmarkResult(run.path, rows, new, timings, llm_stats)

@@ -27,10 +27,11 @@ def wilson_interval(successes: int, n: int, *, z: float = 1.959964) -> tuple[flo
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
-def pass_hat_k(results: Mapping[str, list[bool]], k: int) -> float:
+def pass_hat_k(results: Mapping[str, list[bool]], k: int) -> float | None:
     """pass^k: the chance that all of k trials of a persona succeed, averaged over personas.
 
-    Uses the unbiased estimator C(c, k) / C(n, k) per persona (c successes in n >= k trials).
+    Uses the unbiased estimator C(c, k) / C(n, k) per persona (c successes in n >= k trials);
+    None when no persona has k trials (e.g. every call ended in an infrastructure error).
     """
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
@@ -39,7 +40,7 @@ def pass_hat_k(results: Mapping[str, list[bool]], k: int) -> float:
         n, c = len(trials), sum(trials)
         if n >= k:
             scores.append(math.comb(c, k) / math.comb(n, k))
-    return sum(scores) / len(scores) if scores else 0.0
+    return sum(scores) / len(scores) if scores else None
 
 
 def converted(record: Mapping[str, Any]) -> bool:
@@ -76,8 +77,9 @@ def capability_turns(records: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def _rate(k: int, n: int) -> float:
-    return round(k / n, 6) if n else 0.0
+def _rate(k: int, n: int) -> float | None:
+    """``k / n``, or None (JSON null) when there is nothing to divide by: undefined, not zero."""
+    return round(k / n, 6) if n else None
 
 
 def _segment_rows(records: list[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -121,43 +123,53 @@ def _llm_usage(records: list[Mapping[str, Any]], conversions: int) -> dict[str, 
     return total
 
 
+def _round(x: float | None, digits: int = 6) -> float | None:
+    return None if x is None else round(x, digits)
+
+
+def per_persona_wins(records: list[Mapping[str, Any]], wins: list[bool]) -> dict[str, list[bool]]:
+    """Success flags grouped by scenario (product and persona), for pass^k."""
+    out: dict[str, list[bool]] = defaultdict(list)
+    for r, w in zip(records, wins, strict=True):
+        out[f"{r['product']}/{r['persona_id']}"].append(w)
+    return out
+
+
 def _agent_row(agent: str, records: list[Mapping[str, Any]], k: int) -> dict[str, Any]:
     infra = [r for r in records if r["termination_reason"] == TerminationReason.INFRA_ERROR]
     scored = [r for r in records if r["termination_reason"] != TerminationReason.INFRA_ERROR]
     wins = [converted(r) for r in scored]
     n, c = len(scored), sum(wins)
-    lo, hi = wilson_interval(c, n)
-    per_persona: dict[str, list[bool]] = defaultdict(list)
-    for r, w in zip(scored, wins, strict=True):
-        per_persona[f"{r['product']}/{r['persona_id']}"].append(w)
+    lo, hi = wilson_interval(c, n) if n else (None, None)
+    pass_k = pass_hat_k(per_persona_wins(scored, wins), k)
     reasons = Counter(r["termination_reason"] for r in scored)
     salesman_turns = sum(r["stats"]["salesman_turns"] for r in scored)
     false_turns = sum(r["stats"]["false_claim_turns"] for r in scored)
     close_turns = [len(r["turns"]) for r, w in zip(scored, wins, strict=True) if w]
     objections = [objection_outcomes(r) for r in scored]
     answered, resolved = sum(a for a, _ in objections), sum(b for _, b in objections)
-    obj_lo, obj_hi = wilson_interval(resolved, answered)
+    obj_lo, obj_hi = wilson_interval(resolved, answered) if answered else (None, None)
     return {
         "agent": agent,
         "episodes": len(records),
         "conversions": c,
         "conversion_rate": _rate(c, n),
-        "ci_low": round(lo, 6),
-        "ci_high": round(hi, 6),
-        "pass_hat_k": round(pass_hat_k(per_persona, k), 6),
+        "ci_low": _round(lo),
+        "ci_high": _round(hi),
+        "pass_hat_k": _round(pass_k),
         "k": k,
         "hang_up_rate": _rate(reasons[TerminationReason.HUNG_UP], n),
         "dnc_requests": sum(1 for r in scored if r["stats"]["dnc_requested"]),
         "dnc_violations": reasons[TerminationReason.DNC_VIOLATED],
         "false_claim_rate": _rate(false_turns, salesman_turns),
         "infra_errors": len(infra),
-        "mean_turns": round(sum(len(r["turns"]) for r in scored) / n, 4) if n else 0.0,
+        "mean_turns": round(sum(len(r["turns"]) for r in scored) / n, 4) if n else None,
         "turns_to_close": round(sum(close_turns) / len(close_turns), 4) if close_turns else None,
-        "mean_reward": round(sum(sum(r["reward_components"].values()) for r in scored) / n, 6) if n else 0.0,
+        "mean_reward": round(sum(sum(r["reward_components"].values()) for r in scored) / n, 6) if n else None,
         "objections": answered,
         "objection_resolution_rate": _rate(resolved, answered),
-        "objection_ci_low": round(obj_lo, 6),
-        "objection_ci_high": round(obj_hi, 6),
+        "objection_ci_low": _round(obj_lo),
+        "objection_ci_high": _round(obj_hi),
         "capability_turns": capability_turns(scored),
         "termination_reasons": dict(sorted(reasons.items())),
         "by_segment": _segment_rows(scored),

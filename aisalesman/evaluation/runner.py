@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from aisalesman.agents.base import AgentTurn, make_agent
-from aisalesman.core.errors import AISalesmanError, ConfigError, LLMError
+from aisalesman.core.errors import ConfigError, DataFileError, LLMError
 from aisalesman.core.llm.base import ChatModel
 from aisalesman.core.persona import Persona
 from aisalesman.core.product import Product
+from aisalesman.core.rundir import repair_torn_tail
 from aisalesman.core.scenario import Scenario
 from aisalesman.core.seeding import derive_seed
 from aisalesman.core.transcript import Transcript, transcript_to_json
@@ -90,6 +91,9 @@ def episode_specs(
     """The benchmark's episodes in a fixed order: agent, product, persona, trial."""
     if not isinstance(trials, int) or trials < 1:
         raise ConfigError(f"trials must be a positive integer, got {trials!r}")
+    from aisalesman.core.config import check_episode_count
+
+    check_episode_count(len(agents) * len(products) * len(personas) * trials)  # before a list of them is built
     kwargs = agent_kwargs or {}
     specs = []
     for agent in agents:
@@ -253,22 +257,24 @@ async def arun_episodes(specs: Sequence[EpisodeSpec], *, concurrency: int = 1,
 
 
 def completed_episode_ids(path: Path) -> list[str]:
-    """Episode ids of the complete lines of an existing transcripts file (for resuming).
+    """Episode ids of the complete lines of a run's own transcripts file (for resuming).
 
-    A partial last line (a crash mid-write) is cut off so that appending continues cleanly.
+    A partial last line (a crash mid-write) is cut off first so that appending continues
+    cleanly; any other defect is an error naming the file and line.
     """
     if not path.exists():
         return []
-    data = path.read_bytes()
-    cut = data.rfind(b"\n") + 1
-    if cut < len(data):
-        with path.open("r+b") as fh:
-            fh.truncate(cut)
+    repair_torn_tail(path)
     ids = []
-    for lineno, line in enumerate(data[:cut].splitlines(), 1):
-        try:
-            ids.append(json.loads(line)["episode_id"])
-        except (json.JSONDecodeError, KeyError) as err:
-            raise AISalesmanError(f"{path}: line {lineno} is not a transcript record; cannot resume") from err
+    with path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            try:
+                record = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError, RecursionError) as err:
+                raise DataFileError(path, f"line {lineno} is not a transcript record ({type(err).__name__}); "
+                                          "cannot resume") from err
+            episode_id = record.get("episode_id") if isinstance(record, dict) else None
+            if not isinstance(episode_id, str):
+                raise DataFileError(path, f"line {lineno} is not a transcript record (no episode_id); cannot resume")
+            ids.append(episode_id)
     return ids
-

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from aisalesman.core.errors import ConfigError, DataFileError
+from aisalesman.core.rundir import atomic_write
 from aisalesman.core.transcript import Turn
 from aisalesman.core.types import CustomerAct, Role, SalesAct
 
@@ -39,6 +39,7 @@ __all__ = [
     "ACTS",
     "CONTEXTS",
     "FORMAT",
+    "SIZE_LIMITS",
     "VERSION",
     "BayesConfig",
     "Posterior",
@@ -149,6 +150,12 @@ def corpus_arrays(dialogues: Sequence[Any], *, source: str = "corpus") -> Corpus
                         None if truth is None else np.asarray(truth, dtype=np.float32), support, raw)
 
 
+#: Upper bounds on the sampler's sizes: NUTS diagnostics settle within thousands of draws and
+#: SVI within tens of thousands of steps, and 100,000 draws per chain of ~100 parameters and a
+#: draw per dialogue already fill gigabytes; larger values are typos, refused before fitting.
+SIZE_LIMITS = {"num_warmup": 100_000, "num_samples": 100_000, "num_chains": 64, "svi_steps": 1_000_000}
+
+
 @dataclass(frozen=True)
 class BayesConfig:
     """How to fit.
@@ -180,17 +187,18 @@ class BayesConfig:
             raise ConfigError(f"method must be 'nuts' or 'svi', got {self.method!r}")
         if self.channels not in ("annotator", "shared"):
             raise ConfigError(f"channels must be 'annotator' or 'shared', got {self.channels!r}")
-        for name in ("num_warmup", "num_samples", "num_chains", "svi_steps"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+        from aisalesman.core.config import check_int, check_number
+
+        for name, high in SIZE_LIMITS.items():
+            check_int(name, getattr(self, name), high=high)
         if self.method == "nuts" and self.num_samples < 20:
             raise ConfigError(f"num_samples must be at least 20 for NUTS diagnostics, got {self.num_samples}")
         for name in ("svi_lr", "act_prior_scale", "intercept_prior_scale"):
-            if not getattr(self, name) > 0:
-                raise ConfigError(f"{name} must be positive, got {getattr(self, name)!r}")
-        if len(self.rate_prior) != 2 or not all(v > 0 for v in self.rate_prior):
+            check_number(name, getattr(self, name), low=0.0, low_open=True)
+        if len(self.rate_prior) != 2:
             raise ConfigError(f"rate_prior must be two positive numbers, got {self.rate_prior!r}")
+        for value in self.rate_prior:
+            check_number("rate_prior", value, low=0.0, low_open=True)
 
 
 def _model(features, labels, label_mask, cfg: BayesConfig):
@@ -264,15 +272,7 @@ class Posterior:
 
     def save(self, path: str | Path) -> None:
         """Write atomically (a temporary file renamed at the end)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        try:
-            tmp.write_text(json.dumps(self.to_dict(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
-            os.replace(tmp, path)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
+        atomic_write(path, json.dumps(self.to_dict(), indent=1, sort_keys=True) + "\n")
 
     @classmethod
     def load(cls, path: str | Path) -> Posterior:
@@ -305,13 +305,19 @@ class Posterior:
 
 def fit_posterior(dialogues: Sequence[Any], config: BayesConfig | None = None, *, source: str = "corpus",
                   progress: bool = False) -> Posterior:
-    """Fit the noisy-outcome model to a corpus (see the module docstring)."""
+    """Fit the noisy-outcome model to a corpus (see the module docstring).
+
+    The corpus and the ``bayes`` extra (JAX, NumPyro) are checked before JAX is imported.
+    """
+    from aisalesman.core.extras import require_extra
+
+    cfg = config or BayesConfig()
+    data = corpus_arrays(dialogues, source=source)
+    require_extra("bayes", "jax", "numpyro", feature="fitting the noisy-outcome model")
     import jax
     import jax.numpy as jnp
     from jax.nn import log_sigmoid
 
-    cfg = config or BayesConfig()
-    data = corpus_arrays(dialogues, source=source)
     X, Y, M = (jnp.asarray(v) for v in (data.features, data.labels, data.label_mask))
     key = jax.random.PRNGKey(cfg.seed)
     samples, diagnostics = (_fit_nuts if cfg.method == "nuts" else _fit_svi)(X, Y, M, cfg, key, progress)

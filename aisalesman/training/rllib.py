@@ -12,6 +12,12 @@
   turn's dialogue (``bayes_ppo``) or its raw label (``bc_ppo``).
 * :func:`build_algorithm_config`: our :class:`~aisalesman.training.config.TrainConfig` to a
   ``PPOConfig``.
+
+**Our reconstruction.** The paper trains an LLM with GRPO under Bayesian supervision; its
+exact objective was not available. The act-level BC+PPO loss here (a behaviour-cloning term on
+corpus turns weighted by the posterior success of their call, its weight annealed, and
+optional potential-based shaping from posterior act values) is our own act-level analogue of
+that idea, not the paper's method.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The training run behind ``aisalesman train``: supervision data, the RLlib loop, checkpoints, metrics.
 
-A run directory holds ``config.yaml``, the supervision it used (``corpus.jsonl`` when
+A run directory holds ``run.json`` (its manifest and status, see
+:mod:`aisalesman.core.rundir`), ``config.yaml``, the supervision it used (``corpus.jsonl`` when
 generated, ``posterior.json`` when fitted), ``metrics.jsonl`` (one line per iteration),
 TensorBoard event files under ``tb/``, checkpoints under ``checkpoints/iter_NNNNNN`` and
 ``final/`` (an RLlib algorithm checkpoint; ``aisalesman benchmark --agents rllib:<run>/final``).
@@ -9,7 +10,6 @@ TensorBoard event files under ``tb/``, checkpoints under ``checkpoints/iter_NNNN
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
 from collections.abc import Callable
@@ -20,8 +20,10 @@ from typing import Any
 import numpy as np
 
 from aisalesman.core.config import to_yaml
-from aisalesman.core.errors import AISalesmanError, ConfigError
+from aisalesman.core.errors import AISalesmanError, ConfigError, DataFileError
+from aisalesman.core.rundir import RunDir
 from aisalesman.core.seeding import derive_seed
+from aisalesman.training.cluster import ray_init
 from aisalesman.training.config import TrainConfig
 
 __all__ = ["TrainResult", "evaluate_policy", "greedy", "prepare_supervision", "sampled", "train"]
@@ -36,15 +38,22 @@ class TrainResult:
     last_row: dict[str, Any]
 
 
-def prepare_supervision(cfg: TrainConfig, out: Path, log: Callable[[str], None] = print):
-    """Corpus -> weights -> BC arrays (and posterior act values for shaping), as the method needs."""
+def prepare_supervision(cfg: TrainConfig, run: RunDir, log: Callable[[str], None] = print, *,
+                        given: tuple[Any, Any] = (None, None)):
+    """Corpus -> weights -> BC arrays (and posterior act values for shaping), as the method needs.
+
+    ``given``: the user's corpus and posterior (read by :func:`read_supervision` before the
+    run started); what is not given is generated into the run directory (or reused on resume).
+    """
     from aisalesman.training.data import bc_dataset, raw_label_weights
 
     need_posterior = cfg.method == "bayes_ppo" or (cfg.shaping_scale > 0)
     if cfg.method == "ppo" and not need_posterior:
         return None, None, {}
-    dialogues = _corpus(cfg, out, log)
-    posterior = _posterior(cfg, dialogues, out, log) if need_posterior else None
+    dialogues = given[0] if given[0] is not None else _corpus(cfg, run, log)
+    posterior = None
+    if need_posterior:
+        posterior = given[1] if given[1] is not None else _posterior(cfg, dialogues, run, log)
     info: dict[str, Any] = {"corpus_dialogues": len(dialogues)}
     bc = None
     if cfg.method != "ppo":
@@ -58,13 +67,20 @@ def prepare_supervision(cfg: TrainConfig, out: Path, log: Callable[[str], None] 
     return bc, act_values, info
 
 
-def _corpus(cfg: TrainConfig, out: Path, log: Callable[[str], None]):
-    from aisalesman.data.corpus import generate_corpus, read_corpus_jsonl, write_corpus
+def read_supervision(cfg: TrainConfig) -> tuple[Any, Any]:
+    """The corpus and posterior files the config names (None where it names none), read and checked."""
     from aisalesman.data.telesales import load_corpus
+    from aisalesman.training.bayes import Posterior
 
-    if cfg.corpus.path:
-        return load_corpus(cfg.corpus.path)[0]
-    path = out / "corpus.jsonl"
+    dialogues = load_corpus(cfg.corpus.path)[0] if cfg.corpus.path else None
+    posterior = Posterior.load(cfg.posterior.path) if cfg.posterior.path else None
+    return dialogues, posterior
+
+
+def _corpus(cfg: TrainConfig, run: RunDir, log: Callable[[str], None]):
+    from aisalesman.data.corpus import generate_corpus, read_corpus_jsonl, write_corpus
+
+    path = run.claim("corpus.jsonl")
     if not path.exists():
         c = cfg.corpus
         log(f"generating a {c.n}-dialogue corpus (label noise {c.label_noise}, {c.annotators} annotator(s)) ...")
@@ -73,19 +89,17 @@ def _corpus(cfg: TrainConfig, out: Path, log: Callable[[str], None]):
     return read_corpus_jsonl(path)
 
 
-def _posterior(cfg: TrainConfig, dialogues, out: Path, log: Callable[[str], None]):
+def _posterior(cfg: TrainConfig, dialogues, run: RunDir, log: Callable[[str], None]):
     from aisalesman.training.bayes import BayesConfig, Posterior, fit_posterior
 
-    if cfg.posterior.path:
-        return Posterior.load(cfg.posterior.path)
-    path = out / "posterior.json"
+    path = run.claim("posterior.json")
     if path.exists():
         return Posterior.load(path)
     p = cfg.posterior
     log(f"fitting the noisy-outcome posterior ({p.method}) ...")
     posterior = fit_posterior(dialogues, BayesConfig(method=p.method, channels=p.channels, num_samples=p.samples,
                                                      num_warmup=p.warmup, num_chains=p.chains, svi_steps=p.svi_steps,
-                                                     seed=cfg.seed), source=str(cfg.corpus.path or out / "corpus.jsonl"))
+                                                     seed=cfg.seed), source=str(cfg.corpus.path or run.path / "corpus.jsonl"))
     posterior.save(path)
     return posterior
 
@@ -145,42 +159,6 @@ def _evaluate(module, cfg: TrainConfig) -> dict[str, float]:
     return row
 
 
-def _ray_init(cfg: TrainConfig) -> str:
-    """Start a local Ray or join the cluster at ``ray.address``; describe what we got."""
-    import ray
-
-    address = cfg.ray.address
-    if address and address != "auto":
-        _check_reachable(address)
-    if not ray.is_initialized():
-        os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-        kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
-        if address:
-            try:
-                ray.init(address=address, **kwargs)
-            except ConnectionError as e:
-                raise ConfigError(f"ray.address={address!r}: {str(e).splitlines()[0]}") from e
-        else:
-            # "local": a new Ray of our own even when a cluster was started on this machine
-            ray.init(address="local", num_cpus=cfg.ray.num_cpus or os.cpu_count(), **kwargs)
-    nodes = [n for n in ray.nodes() if n.get("Alive")]
-    cpus = ray.cluster_resources().get("CPU", 0)
-    return f"Ray at {ray.get_runtime_context().gcs_address}: {len(nodes)} node{'s' * (len(nodes) != 1)}, {cpus:g} CPUs"
-
-
-def _check_reachable(address: str, timeout: float = 5.0) -> None:
-    """Fail fast (Ray itself retries for minutes) when nothing answers at ``[ray://]host:port``."""
-    import socket
-
-    host, sep, port = address.split("://", 1)[-1].rpartition(":")
-    if not sep or not host or not port.isdigit():
-        raise ConfigError(f"ray.address: expected 'auto' or host:port, got {address!r}")
-    try:
-        socket.create_connection((host, int(port)), timeout=timeout).close()
-    except OSError as e:
-        raise ConfigError(f"ray.address={address!r}: no Ray cluster answers there ({e.strerror or e})") from e
-
-
 def _latest_checkpoint(out: Path) -> Path | None:
     found = sorted((out / "checkpoints").glob("iter_*"))
     return found[-1] if found else None
@@ -198,85 +176,121 @@ def _row(result: dict[str, Any], iteration: int) -> dict[str, Any]:
     return {k: (float(v) if isinstance(v, (np.floating, np.integer)) else v) for k, v in row.items()}
 
 
-def train(cfg: TrainConfig, *, resume: bool = False, overwrite: bool = False,
-          progress: Callable[[dict[str, Any]], None] | None = None, log: Callable[[str], None] = print) -> TrainResult:
-    """Train (or, with ``resume``, continue) the salesman policy of ``cfg`` until ``cfg.env_steps``."""
-    from aisalesman.training.rllib import MODULE_ID, build_algorithm_config
+#: What a training run writes into its directory (besides config.yaml and run.json).
+OUTPUTS = ("corpus.jsonl", "posterior.json", "metrics.jsonl", "tb", "checkpoints", "final", "crashes.log")
 
-    out = Path(cfg.out)
-    if resume and overwrite:
-        raise ConfigError("--resume and --overwrite exclude each other")
-    checkpoint = None
-    if resume:
-        checkpoint = _latest_checkpoint(out)
-        if checkpoint is None:
-            raise ConfigError(f"--resume: {out} has no checkpoint to resume from")
-        saved = (out / "config.yaml").read_text(encoding="utf-8") if (out / "config.yaml").exists() else None
-        if saved is not None and saved != to_yaml(cfg):
-            raise ConfigError(f"--resume: the config differs from the one saved in {out}/config.yaml")
-    elif (out / "config.yaml").exists() or (out / "metrics.jsonl").exists():
-        if not overwrite:
-            raise ConfigError(f"--out: {out} already holds a run; pass --resume to continue it or --overwrite")
-        shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
 
-    log(_ray_init(cfg))  # before JAX starts threads: Ray forks its helper processes
-    bc, act_values, info = prepare_supervision(cfg, out, log)
-    algo_config = build_algorithm_config(cfg, bc_data=bc, act_values=act_values)
+def _validate_rllib(cfg: TrainConfig) -> None:
+    """RLlib's own checks (e.g. batch size vs fragment length), before anything is written."""
+    from aisalesman.training.rllib import build_algorithm_config
+
+    try:
+        build_algorithm_config(cfg).validate()
+    except ValueError as e:
+        raise ConfigError(f"RLlib rejected the config: {str(e).splitlines()[0]}") from e
+
+
+def _build(cfg: TrainConfig, bc, act_values, checkpoint: Path | None, log: Callable[[str], None]):
+    from aisalesman.training.rllib import build_algorithm_config
+
     if checkpoint is not None:
         from ray.rllib.algorithms.algorithm import Algorithm
 
         algo = Algorithm.from_checkpoint(str(checkpoint.resolve()))
         log(f"resumed from {checkpoint}")
-    else:
+        return algo
+    try:
+        return build_algorithm_config(cfg, bc_data=bc, act_values=act_values).build_algo()
+    except AISalesmanError:
+        raise
+    except ValueError as e:  # RLlib's own validation
+        raise ConfigError(f"RLlib rejected the config: {str(e).splitlines()[0]}") from e
+
+
+def _kept_rows(run: RunDir, iteration: int) -> list[dict[str, Any]]:
+    """On resume: the metrics rows up to the checkpoint's iteration (later ones are redone)."""
+    path = run.path / "metrics.jsonl"
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    rows = []
+    for lineno, line in enumerate(lines, 1):
         try:
-            algo = algo_config.build_algo()
-        except AISalesmanError:
-            raise
-        except ValueError as e:  # RLlib's own validation (e.g. batch size vs fragment length)
-            raise ConfigError(f"RLlib rejected the config: {str(e).splitlines()[0]}") from e
-    # written once the algorithm exists: a config RLlib rejects leaves no run behind to block a retry
-    (out / "config.yaml").write_text(to_yaml(cfg), encoding="utf-8")
+            row = json.loads(line)
+        except ValueError:
+            if lineno == len(lines):
+                break  # a torn last line from a crash
+            raise DataFileError(path, f"line {lineno} is not a metrics record; cannot resume") from None
+        if isinstance(row, dict) and isinstance(row.get("iteration"), int) and row["iteration"] <= iteration:
+            rows.append(row)
+    return rows
+
+
+def train(cfg: TrainConfig, *, resume: bool = False, overwrite: bool = False,
+          progress: Callable[[dict[str, Any]], None] | None = None, log: Callable[[str], None] = print) -> TrainResult:
+    """Train (or, with ``resume``, continue) the salesman policy of ``cfg`` until ``cfg.env_steps``.
+
+    Every input is checked before anything is written; ``overwrite`` removes only what the
+    previous run in ``cfg.out`` recorded as its own (see :mod:`aisalesman.core.rundir`).
+    ``resume`` continues from the latest checkpoint (from the start if there is none yet).
+    """
+    from aisalesman.training.rllib import MODULE_ID
+
+    config_text = to_yaml(cfg)
+    run = RunDir.open(cfg.out, kind="train", outputs=OUTPUTS, config_text=config_text, resume=resume,
+                      overwrite=overwrite)
+    given = read_supervision(cfg)
+    _validate_rllib(cfg)
+    checkpoint = _latest_checkpoint(run.path) if run.resuming else None
+    log(ray_init(cfg))  # checks ray.address too; before JAX starts threads: Ray forks its helper processes
+    run.begin(config_text)
+    if cfg.env_runners.crash_prob:
+        run.claim("crashes.log")
+    bc, act_values, info = prepare_supervision(cfg, run, log, given=given)
+    algo = _build(cfg, bc, act_values, checkpoint, log)
+    kept = _kept_rows(run, int(algo.iteration)) if checkpoint is not None else []
+    run.write("metrics.jsonl", "".join(json.dumps(r, sort_keys=True) + "\n" for r in kept))
     from tensorboardX import SummaryWriter
 
-    writer = SummaryWriter(str(out / "tb"))
-    metrics_path = out / "metrics.jsonl"
-    iteration, steps, row = int(algo.iteration), 0, {}
-    if checkpoint is not None and metrics_path.exists():
-        rows = [json.loads(x) for x in metrics_path.read_text(encoding="utf-8").splitlines() if x.strip()]
-        kept = [r for r in rows if r["iteration"] <= iteration]
-        metrics_path.write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in kept), encoding="utf-8")
-        steps = kept[-1]["env_steps"] if kept else 0
+    writer = SummaryWriter(str(run.claim("tb")))
+    iteration, steps, row = int(algo.iteration), (kept[-1]["env_steps"] if kept else 0), {}
     try:
-        with metrics_path.open("a", encoding="utf-8") as fh:
+        with (run.path / "metrics.jsonl").open("a", encoding="utf-8") as fh:
             while steps < cfg.env_steps:
-                t0 = time.perf_counter()
-                result = algo.train()
-                iteration = int(algo.iteration)
-                row = _row(result, iteration)
-                steps = row["env_steps"]
-                row["seconds"] = round(time.perf_counter() - t0, 3)
-                group = getattr(algo, "env_runner_group", None)
-                if group is not None and cfg.env_runners.num_env_runners:
-                    row["env_runner_restarts"] = int(group.num_remote_worker_restarts())
-                if iteration % cfg.eval.every == 0 or steps >= cfg.env_steps:
-                    row.update(_evaluate(algo.get_module(MODULE_ID), cfg))
-                if iteration == 1 and info:
-                    row["supervision"] = info
+                row = _iteration(algo, cfg, MODULE_ID, info=info)
+                iteration, steps = row["iteration"], row["env_steps"]
                 fh.write(json.dumps(row, sort_keys=True) + "\n")
                 fh.flush()
                 for k, v in row.items():
                     if isinstance(v, (int, float)) and k not in ("iteration", "env_steps"):
                         writer.add_scalar(k, v, steps)
                 if iteration % cfg.checkpoint_every == 0:
-                    algo.save_to_path(str((out / "checkpoints" / f"iter_{iteration:06d}").resolve()))
+                    algo.save_to_path(str((run.claim("checkpoints") / f"iter_{iteration:06d}").resolve()))
                 if progress is not None:
                     progress(row)
-        final = out / "final"
+        final = run.claim("final")
         if final.exists():
             shutil.rmtree(final)
         algo.save_to_path(str(final.resolve()))
     finally:
         writer.close()
         algo.stop()
-    return TrainResult(out, iteration, steps, final, row)
+    run.finish()
+    return TrainResult(run.path, iteration, steps, final, row)
+
+
+def _iteration(algo, cfg: TrainConfig, module_id: str, *, info: dict[str, Any]) -> dict[str, Any]:
+    """One ``algo.train()`` and its metrics row (with an evaluation when due)."""
+    t0 = time.perf_counter()
+    result = algo.train()
+    iteration = int(algo.iteration)
+    row = _row(result, iteration)
+    row["seconds"] = round(time.perf_counter() - t0, 3)
+    group = getattr(algo, "env_runner_group", None)
+    if group is not None and cfg.env_runners.num_env_runners:
+        row["env_runner_restarts"] = int(group.num_remote_worker_restarts())
+    if iteration % cfg.eval.every == 0 or row["env_steps"] >= cfg.env_steps:
+        row.update(_evaluate(algo.get_module(module_id), cfg))
+    if iteration == 1 and info:
+        row["supervision"] = info
+    return row

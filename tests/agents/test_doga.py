@@ -31,6 +31,21 @@ def test_composite_names() -> None:
     assert not agents.uses_chat_model("doga:scripted") and agents.uses_chat_model("doga:llm")
 
 
+def test_the_shipped_library_is_used_without_fitting_a_model(monkeypatch) -> None:
+    from aisalesman.agents import doga, intents
+
+    def no_fitting(*args, **kwargs):
+        raise AssertionError("the shipped library was fitted on load (is it a version-1 file?)")
+
+    monkeypatch.setattr(intents.TfidfIntentClassifier, "fit", no_fitting)
+    monkeypatch.setattr(intents.NextIntentModel, "fit", no_fitting)
+    doga._cached.cache_clear()
+    t = run_episode(EpisodeSpec(0, "doga:scripted", load_personas("test")[0], load_product("bistro-boost"), 0, 3))
+    moves = [turn.meta["doga"]["intent"] for turn in t.turns if turn.speaker == Role.SALESMAN]
+    assert len(moves) > 2 and moves[0] in default_stage_machine().legal(None)
+    assert doga.load_library().intent_classifier.classify("Shall I sign you up today?").intent == "propose_close"
+
+
 @pytest.mark.parametrize("inner", ["scripted", "adaptive"])
 def test_turns_are_legal_filled_truthful_and_recorded(inner: str) -> None:
     m = default_stage_machine()

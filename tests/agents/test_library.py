@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from aisalesman.agents.intents import LLMIntentClassifier, TfidfIntentClassifier, labelled_turns
+from aisalesman.agents import intents
+from aisalesman.agents.intents import START, LLMIntentClassifier, TfidfIntentClassifier, labelled_turns
 from aisalesman.agents.library import ScriptLibrary, _known_values, abstract, build_library, fill_outline, success_weights
 from aisalesman.core.errors import ConfigError, DataFileError, LLMError
 from aisalesman.core.llm.scripted import ScriptedChatModel
+from aisalesman.core.types import Role
 from aisalesman.data.corpus import generate_corpus, write_corpus
-from tests.test_cli import assert_user_error, cli
+from tests.test_cli import assert_user_error
+from tests.test_cli import run_cli as cli
 
 FIX = Path(__file__).parents[1] / "data" / "fixtures" / "telesales"
 
@@ -105,8 +109,113 @@ def test_file_round_trip_and_bad_files(tmp_path: Path, library) -> None:
         assert message in str(info.value)
 
 
+def _texts_and_contexts(corpus) -> tuple[list[str], list[str]]:
+    """A few hundred salesman and customer utterances, plus some the corpus never says."""
+    salesman, customer = ([*{t.text: None for d in corpus for t in d.turns if t.speaker == role}]
+                          for role in (Role.SALESMAN, Role.CUSTOMER))
+    odd = ["", "   ", "你好，我们的价格很实惠。", "Buy now!!! $$$", "a" * 500]
+    return salesman[::max(1, len(salesman) // 300)] + odd, customer[::max(1, len(customer) // 100)] + odd
+
+
+def _assert_same_predictions(fitted: ScriptLibrary, loaded: ScriptLibrary, corpus) -> None:
+    texts, contexts = _texts_and_contexts(corpus)
+    assert len(texts) > 300 and len(contexts) > 100
+    a, b = fitted.intent_classifier, loaded.intent_classifier
+    assert a.classes == b.classes
+    np.testing.assert_allclose(b.proba(texts), a.proba(texts), rtol=0, atol=1e-12)
+    assert b.classify_many(texts) == a.classify_many(texts)
+    legal = ("ask_need", "present_product", "propose_close")
+    assert [b.classify(t, legal) for t in texts[:50]] == [a.classify(t, legal) for t in texts[:50]]
+    a, b = fitted.next_intent_model, loaded.next_intent_model
+    cases = [(p, c, o) for c in contexts for p in (START, "introduce", "handle_objection", "nosuch") for o in (False, True)]
+    for legal in (fitted.machine.intents, ("handle_objection", "offer_discount", "goodbye")):
+        want = [a.predict(p, c, objection_open=o, legal=legal) for p, c, o in cases]
+        got = [b.predict(p, c, objection_open=o, legal=legal) for p, c, o in cases]
+        assert [g.intent for g in got] == [w.intent for w in want]
+        np.testing.assert_allclose([g.confidence for g in got], [w.confidence for w in want], rtol=0, atol=1e-12)
+
+
+def test_stored_models_predict_what_fitted_ones_do_without_fitting(tmp_path: Path, corpus, library,
+                                                                    monkeypatch) -> None:
+    path = tmp_path / "lib.json"
+    library.save(path)  # fits both models (the library was just built) and stores their numbers
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["version"] == 2 and "exemplars" not in data and "transitions" not in data
+    assert data["models"]["next_intent"]["previous"] == [START, *library.machine.intents]
+
+    def no_fitting(*args, **kwargs):
+        raise AssertionError("a version-2 library was fitted")
+
+    monkeypatch.setattr(intents.TfidfIntentClassifier, "fit", no_fitting)
+    monkeypatch.setattr(intents.NextIntentModel, "fit", no_fitting)
+    loaded = ScriptLibrary.load(path)
+    assert loaded.exemplars == () and loaded.transitions == ()
+    _assert_same_predictions(library, loaded, corpus)
+    assert loaded.to_dict() == data  # and they write back the same numbers
+
+
+def test_a_version_1_file_still_loads_and_is_refitted(tmp_path: Path, corpus, library) -> None:
+    v1 = {"format": "aisalesman-script-library", "version": 1, "meta": library.meta,
+          "entries": library.to_dict()["entries"], "exemplars": [list(x) for x in library.exemplars],
+          "transitions": [asdict(t) for t in library.transitions]}
+    path = tmp_path / "v1.json"
+    path.write_text(json.dumps(v1), encoding="utf-8")
+    old = ScriptLibrary.load(path)
+    assert old.exemplars == library.exemplars and old.transitions == library.transitions
+    assert old.to_dict() == library.to_dict()  # refitted to the same numbers, and saving it writes version 2
+    path.write_text(json.dumps({**v1, "transitions": [{**v1["transitions"][0], "weight": 0}]}), encoding="utf-8")
+    with pytest.raises(DataFileError, match=r"v1\.json: transitions\.0\.weight"):
+        ScriptLibrary.load(path)
+
+
+def _set(path: str, value):
+    """A change to the file's content: ``value`` (or ``value(old)``) at the dotted ``path``; ``...`` deletes it."""
+    def change(data):
+        *parents, last = path.split(".")
+        for key in parents:
+            data = data[int(key)] if isinstance(data, list) else data[key]
+        last = int(last) if isinstance(data, list) else last
+        if value is ...:
+            del data[last]
+        else:
+            data[last] = value(data[last]) if callable(value) else value
+    return change
+
+
+CLF, NEXT = "models.intent_classifier", "models.next_intent"
+
+
+@pytest.mark.parametrize("change, where, problem", [
+    (_set(f"{CLF}.regression.coef.0.3", float("nan")), f"{CLF}.regression.coef.0.3", "finite number"),
+    (_set(f"{NEXT}.vectorizer.idf.0", float("inf")), f"{NEXT}.vectorizer.idf.0", "finite number"),
+    (_set(f"{CLF}.regression.coef", lambda rows: rows[1:]), f"{CLF}.regression", "classes need"),
+    (_set(f"{CLF}.regression.intercept", lambda v: v[1:]), f"{CLF}.regression", "classes need"),
+    (_set(f"{CLF}.regression.coef.2", lambda row: row[1:]), f"{CLF}.regression", "differ in length"),
+    (_set(f"{CLF}.regression.coef", lambda rows: [r[1:] for r in rows]), CLF, "columns"),
+    (_set(f"{CLF}.vectorizer.idf", lambda v: v[1:]), f"{CLF}.vectorizer", "idf weights for"),
+    (_set(f"{CLF}.vectorizer.terms", lambda v: v[:1] + v[:-1]), f"{CLF}.vectorizer", "terms repeat"),
+    (_set(f"{NEXT}.previous", lambda v: v[1:]), NEXT, "columns"),
+    (_set(f"{NEXT}.previous", ...), f"{NEXT}.previous", "Field required"),
+    (_set(f"{CLF}.vectorizer.analyzer", ...), f"{CLF}.vectorizer.analyzer", "Field required"),
+    (_set("models", ...), "models", "Field required"),
+    (_set(f"{NEXT}.regression.classes.0", "sing_a_song"), f"{NEXT}.regression.classes", "sing_a_song"),
+])
+def test_a_tampered_version_2_file_is_a_one_line_error(tmp_path: Path, library, change, where, problem) -> None:
+    path = tmp_path / "lib.json"
+    bad = json.loads(json.dumps(library.to_dict()))  # what loads untouched (the test above)
+    change(bad)
+    path.write_text(json.dumps(bad), encoding="utf-8")
+    with pytest.raises(DataFileError) as info:
+        ScriptLibrary.load(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: {where}") and problem in message and "\n" not in message, message
+
+
 def test_same_corpus_same_library(corpus, library) -> None:
-    assert build_library(corpus, source="test").to_dict() == library.to_dict()
+    def parts(lib):  # the models are fitted (deterministically) from the exemplars and transitions
+        return lib.entries, lib.exemplars, lib.transitions, lib.meta
+
+    assert parts(build_library(corpus, source="test")) == parts(library)
 
 
 def test_intent_classifiers(corpus, library) -> None:
@@ -133,16 +242,23 @@ def test_a_telesales_shaped_corpus_needs_or_gets_a_classifier(tmp_path: Path, co
         build_library(dialogues)
     lib = build_library(dialogues, classifier=TfidfIntentClassifier.from_examples(labelled_turns(corpus)))
     assert lib.meta["dialogues_used"] == 2 and lib.meta["turns_classified"] == 3  # a3 has no readable outcome
+    lib.save(tmp_path / "tele.json")  # no turn carried an intent: there is nothing to fit the models from
+    assert json.loads((tmp_path / "tele.json").read_text(encoding="utf-8"))["models"] == {
+        "intent_classifier": None, "next_intent": None}
+    again = ScriptLibrary.load(tmp_path / "tele.json")
+    assert again.entries == lib.entries
+    with pytest.raises(ConfigError, match="at least two intents"):
+        again.next_intent_model  # noqa: B018
 
 
-def test_build_library_command(tmp_path: Path, corpus) -> None:
+def test_build_library_command(tmp_path: Path, corpus, library) -> None:
     src = tmp_path / "train.jsonl"
     write_corpus(corpus, src)
     out = tmp_path / "lib.json"
     result = cli("build-library", "--corpus", str(src), "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert "entries by intent" in result.stdout
-    assert ScriptLibrary.load(out).to_dict() == build_library(corpus, source="train.jsonl").to_dict()
+    assert ScriptLibrary.load(out).to_dict() == {**library.to_dict(), "meta": {**library.meta, "source": "train.jsonl"}}
     weights = tmp_path / "w.json"
     weights.write_text(json.dumps({d.id: 1.0 for d in corpus}), encoding="utf-8")
     result = cli("build-library", "--corpus", str(src), "--out", str(out), "--weights", str(weights), "--overwrite")
@@ -170,4 +286,19 @@ def test_the_shipped_library_is_what_the_documented_commands_build(tmp_path: Pat
     assert cli("build-library", "--corpus", str(src), "--out", str(out)).returncode == 0
     shipped = json.loads(default_library_path().read_text(encoding="utf-8"))
     built = json.loads(out.read_text(encoding="utf-8"))
+    shipped_numbers, built_numbers = _fitted_numbers(shipped), _fitted_numbers(built)
     assert built == {**shipped, "meta": {**shipped["meta"], "source": "train.jsonl"}}
+    # the same fit: bit for bit on one machine, but another CPU's floating point may end the
+    # iterative fit a little elsewhere (coefficients are of order 0.01 to 10)
+    for key, value in shipped_numbers.items():
+        np.testing.assert_allclose(built_numbers[key], value, rtol=1e-5, atol=1e-6, err_msg=key)
+
+
+def _fitted_numbers(data: dict) -> dict[str, np.ndarray]:
+    """Take the fitted models' floats out of a library file's content (which keeps their shapes)."""
+    out = {}
+    for name, model in data["models"].items():
+        for part, key in (("vectorizer", "idf"), ("regression", "coef"), ("regression", "intercept")):
+            out[f"{name}.{key}"] = np.asarray(model[part][key])
+            model[part][key] = list(out[f"{name}.{key}"].shape)
+    return out

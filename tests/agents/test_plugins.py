@@ -66,7 +66,7 @@ def plugin_path(tmp_path_factory):
     (src / "pyproject.toml").write_text(textwrap.dedent(PYPROJECT))
     target = tmp_path_factory.mktemp("site")
     result = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                             "--no-index", "--target", str(target), str(src)], capture_output=True, text=True, timeout=300)
+                             "--no-index", "--target", str(target), str(src)], capture_output=True, text=True, timeout=1800)
     assert result.returncode == 0, result.stderr
     assert (target / "courteous_agent.py").exists()
     return target
@@ -75,7 +75,7 @@ def plugin_path(tmp_path_factory):
 def _cli(plugin_path, *args, cwd):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(plugin_path), "COLUMNS": "160"}
     return subprocess.run([sys.executable, "-m", "aisalesman.cli", *args], capture_output=True, text=True, env=env,
-                          cwd=cwd, timeout=300)
+                          cwd=cwd, timeout=1800)
 
 
 def test_installed_plugin_agent_is_listed_and_benchmarked_by_name(plugin_path, tmp_path):
@@ -102,7 +102,7 @@ def test_installed_plugin_agent_is_listed_and_benchmarked_by_name(plugin_path, t
 def test_installed_plugin_passes_the_conformance_check(plugin_path):
     code = "from aisalesman.testing import check_agent; check_agent('courteous', greeting='Hi'); print('conforms')"
     env = {**os.environ, "PYTHONPATH": str(plugin_path)}
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=1800)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "conforms"
 

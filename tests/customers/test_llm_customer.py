@@ -157,3 +157,27 @@ def test_bad_settings_are_config_errors():
         make_customer("llm")
     with pytest.raises(ConfigError, match="customer_mode"):
         make_customer("llm", model=ScriptedChatModel(), mode="wild")
+
+
+def test_a_megabyte_of_bad_output_is_not_quoted_back_in_full(scenario):
+    asked = []
+
+    def responder(request):
+        asked.append(request.messages)
+        return "{" + "x" * 1_000_000 if len(asked) == 1 else say("Who is this?")
+
+    customer, _ = _customer(responder=responder, mode="free")
+    customer.reset(scenario, seed=1)
+    assert _respond(customer, scenario).text == "Who is this?"
+    first, repair = (sum(len(m["content"]) for m in msgs) for msgs in asked)
+    assert repair - first < 3_000  # the quote is clipped to 2,000 characters plus a note and the repair prompt
+    assert asked[1][-2]["content"].endswith("[... 998001 more characters cut]")
+
+
+@pytest.mark.timeout(60)  # the old parser took hours; fail rather than hang
+def test_pathological_output_is_rejected_quickly_not_parsed_for_hours():
+    # r"\s*```$" backtracked quadratically over long runs of spaces; deep nesting overflowed json
+    with pytest.raises(ValueError, match="no JSON object"):
+        parse_customer_output("a" + " " * 300_000 + "a")
+    with pytest.raises(ValueError, match="nested too deeply"):
+        parse_customer_output('{"utterance": ' + "[" * 100_000 + "]" * 100_000 + "}")

@@ -82,29 +82,29 @@ def test_corpus_commands(tmp_path):
     out = tmp_path / "c.jsonl"
     cmd = [sys.executable, "-m", "aisalesman.cli", "corpus", "generate", "--n", "60", "--label-noise", "0.2",
            "--annotators", "3", "--seed", "1", "--out", str(out)]
-    first = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    first = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
     assert first.returncode == 0, first.stderr
     assert first.stdout.startswith("wrote 60 dialogues")
-    again = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
     assert again.returncode == 2 and "pass --overwrite" in again.stderr
     stats = subprocess.run([sys.executable, "-m", "aisalesman.cli", "corpus", "stats", str(out), "--json"],
-                           capture_output=True, text=True, timeout=300)
+                           capture_output=True, text=True, timeout=1800)
     assert stats.returncode == 0, stats.stderr
     assert json.loads(stats.stdout)["dialogues"] == 60
     missing = subprocess.run([sys.executable, "-m", "aisalesman.cli", "corpus", "stats", str(tmp_path / "none.jsonl")],
-                             capture_output=True, text=True, timeout=300)
+                             capture_output=True, text=True, timeout=1800)
     assert missing.returncode == 2 and "no such file" in missing.stderr
 
     # --mix chooses the salesmen
     mixed = tmp_path / "mixed.jsonl"
     base = [sys.executable, "-m", "aisalesman.cli", "corpus", "generate", "--n", "20", "--out", str(mixed)]
-    done = subprocess.run(base + ["--mix", "random=1, flawed=0"], capture_output=True, text=True, timeout=300)
+    done = subprocess.run(base + ["--mix", "random=1, flawed=0"], capture_output=True, text=True, timeout=1800)
     assert done.returncode == 0, done.stderr
     assert {json.loads(x)["agent"] for x in mixed.read_text().splitlines()} == {"random"}
     for bad, message in (("random", "--mix: expected name=share, got 'random'"),
                          ("random=x", "--mix: expected name=share, got 'random=x'"),
                          ("randm=1", "unknown agent 'randm'")):
-        failed = subprocess.run(base + ["--overwrite", "--mix", bad], capture_output=True, text=True, timeout=300)
+        failed = subprocess.run(base + ["--overwrite", "--mix", bad], capture_output=True, text=True, timeout=1800)
         assert failed.returncode == 2 and message in failed.stderr and "Traceback" not in failed.stderr
     assert {json.loads(x)["agent"] for x in mixed.read_text().splitlines()} == {"random"}  # left as it was
 

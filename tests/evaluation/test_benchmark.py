@@ -79,7 +79,7 @@ def test_existing_run_is_not_overwritten_by_accident(tmp_path, persona_file):
     before = (tmp_path / "transcripts.jsonl").read_bytes()
     with pytest.raises(ConfigError, match="--resume .* --overwrite"):
         run_benchmark(cfg(tmp_path, persona_file))
-    with pytest.raises(ConfigError, match="different config"):
+    with pytest.raises(ConfigError, match="config differs"):
         run_benchmark(cfg(tmp_path, persona_file, seed=99), resume=True)
     assert (tmp_path / "transcripts.jsonl").read_bytes() == before
 
@@ -88,3 +88,33 @@ def test_unknown_agent_fails_before_anything_is_written(tmp_path, persona_file):
     with pytest.raises(UnknownNameError, match="did you mean 'scripted'"):
         run_benchmark(cfg(tmp_path / "x", persona_file, agents=["scriptd"]))
     assert not (tmp_path / "x").exists()
+
+
+class Crash(Exception):
+    pass
+
+
+def test_a_crash_during_an_overwrite_leaves_no_stale_leaderboard(tmp_path, persona_file, capsys):
+    from aisalesman.cli import main
+    from aisalesman.core.rundir import run_status
+
+    small = cfg(tmp_path, persona_file, agents=["scripted"], trials=1)
+    run_benchmark(small)
+    old_board = (tmp_path / "leaderboard.json").read_text()
+    (tmp_path / "precious.txt").write_text("mine")
+
+    def crash(done, total):
+        if done == 5:
+            raise Crash
+
+    with pytest.raises(Crash):
+        run_benchmark(cfg(tmp_path, persona_file, agents=["scripted"], trials=1, seed=7), overwrite=True, progress=crash)
+    assert not (tmp_path / "leaderboard.json").exists() and run_status(tmp_path) == "running"
+    assert len((tmp_path / "transcripts.jsonl").read_text().splitlines()) == 5
+    assert main(["report", str(tmp_path)]) == 2
+    assert "the run is incomplete" in capsys.readouterr().err
+    run_benchmark(cfg(tmp_path, persona_file, agents=["scripted"], trials=1, seed=7), resume=True)
+    assert run_status(tmp_path) == "complete" and (tmp_path / "precious.txt").read_text() == "mine"
+    assert (tmp_path / "leaderboard.json").read_text() != old_board
+    assert main(["report", str(tmp_path), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["episodes"] == 24  # 12 personas x 2 products

@@ -212,18 +212,23 @@ def test_shipped_llm_config_loads_and_runs_on_the_scripted_backend(tmp_path):
     assert len(_records(res.out)) == 200 and res.llm_stats["customer"]["calls"] > 0
 
 
-def test_the_api_key_is_not_written_anywhere(tmp_path, stub_server, monkeypatch):
+def test_the_api_key_is_not_written_anywhere(tmp_path, stub_server, monkeypatch, caplog):
     monkeypatch.setenv("SECRET_LLM_KEY", "sk-do-not-leak-42")
-    with stub_server() as (url, state):
+    caplog.set_level("DEBUG")
+    # some requests get an HTTP 400 whose message echoes the key, the headers and the body back
+    with stub_server(faults=("echo",), fault_rate=0.2, seed=3) as (url, state):
         llm = {"backend": "openai", "model": "stub", "base_url": url, "api_key_env": "SECRET_LLM_KEY",
                "cache": str(tmp_path / "run" / "cache.jsonl")}
         res = run_benchmark(_cfg(tmp_path, "run", agents=["scripted"], customer_mode="free", concurrency=4,
                                  customer_llm=llm))
-        assert state.last_authorization == "Bearer sk-do-not-leak-42"
+        assert state.last_authorization == "Bearer sk-do-not-leak-42" and state.served["echo"] > 0
+    echoed = [r["stats"]["infra_error"] for r in _records(res.out) if r["termination_reason"] == "infra_error"]
+    assert echoed and all("invalid api key '[redacted]'" in e for e in echoed)  # the echo reached the transcripts
     written = list(res.out.iterdir())
     assert {p.name for p in written} >= {"transcripts.jsonl", "config.yaml", "llm_stats.json", "cache.jsonl"}
     for p in written:
         assert "sk-do-not-leak-42" not in p.read_text()
+    assert "sk-do-not-leak-42" not in caplog.text
 
 
 def test_a_failed_start_keeps_the_previous_run_resumable(tmp_path):

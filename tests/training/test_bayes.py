@@ -56,6 +56,7 @@ def test_features_are_per_turn_shares_of_context_by_act(noisy_corpus) -> None:
     assert data.labels.shape == (500, 3) and data.label_mask.min() == 1.0
 
 
+@pytest.mark.slow
 def test_planted_noise_rate_is_recovered(noisy_corpus, fitted) -> None:
     """The realised flip rates (planted 0.3, as drawn in this corpus) lie in the 90 % HPDI;
     the posterior mean is within 0.05 of the planted rate itself."""
@@ -72,18 +73,21 @@ def test_planted_noise_rate_is_recovered(noisy_corpus, fitted) -> None:
     assert fitted.diagnostics["divergences"] == 0
 
 
+@pytest.mark.slow  # NUTS fit: about 15 s
 def test_posterior_weights_rank_true_successes_better_than_raw_labels(fitted) -> None:
     e = fitted.evaluation
     assert e["auc_posterior"] > e["auc_raw_labels"] + 0.05
     assert fitted.weights.min() >= 0.0 and fitted.weights.max() <= 1.0
 
 
+@pytest.mark.slow  # NUTS fit: about 15 s
 def test_act_values_favour_closing_on_interest_over_goodbye(fitted) -> None:
     values = fitted.act_values["interest"]
     assert values["propose_close"]["mean"] > values["goodbye"]["mean"]
     assert values["propose_close"]["support"] > 0
 
 
+@pytest.mark.slow
 def test_clean_labels_give_rates_near_zero() -> None:
     post = fit_posterior(list(generate_corpus(200, label_noise=0.0, annotators=3, seed=5)),
                          BayesConfig(method="svi", channels="shared", svi_steps=1500, num_samples=200))
@@ -100,6 +104,7 @@ def test_auc_matches_pairwise_definition() -> None:
     assert auc(s, t) == pytest.approx(expected)
 
 
+@pytest.mark.slow  # NUTS fit: about 15 s
 def test_file_round_trip_and_weights_for_the_library(tmp_path: Path, fitted) -> None:
     path = tmp_path / "post.json"
     fitted.save(path)

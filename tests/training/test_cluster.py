@@ -1,4 +1,9 @@
-"""``aisalesman train ray.address=auto`` joins a running Ray cluster (a local ``ray start --head``)."""
+"""``aisalesman train ray.address=auto`` joins a running Ray cluster (a local ``ray start --head``).
+
+The head is the loopback-only one ``docs/clusters.md`` shows: on Linux ``ray start`` swaps
+``--node-ip-address=127.0.0.1`` for the machine's routable IP (and then binds every server to
+all interfaces) unless ``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0``.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,12 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("ray.rllib")
+
+from aisalesman.core.config import load_config  # noqa: E402
+from aisalesman.core.errors import ConfigError  # noqa: E402
+from aisalesman.training.cluster import check_reachable, ray_init  # noqa: E402
+from aisalesman.training.config import TrainConfig  # noqa: E402
+from tests.training.listening import beyond_loopback, listening, process_tree  # noqa: E402
 
 ROOT = Path(__file__).parents[2]
 ENV = {**os.environ, "RAY_AUTH_MODE": "disabled", "HF_HUB_OFFLINE": "1"}
@@ -35,15 +46,47 @@ def _answers(port: int) -> bool:
         return False
 
 
+def test_check_reachable_names_the_bad_address() -> None:
+    with pytest.raises(ConfigError, match=r"expected 'auto' or host:port, got 'head'"):
+        check_reachable("head")
+    port = _free_port()  # closed again: nothing listens there
+    with pytest.raises(ConfigError, match=rf"ray.address='ray://127.0.0.1:{port}': no Ray cluster answers there"):
+        check_reachable(f"ray://127.0.0.1:{port}", timeout=2)
+
+
+@pytest.mark.parametrize("cause, hint", [
+    ("ray.exceptions.AuthenticationError: RPC error: InvalidAuthToken: Authentication token is missing", True),
+    ("TimedOut: Timed out while waiting for GCS to become available.", False),
+])
+def test_a_refused_join_says_why_and_a_refused_token_says_what_to_do(monkeypatch, cause: str, hint: bool) -> None:
+    import ray
+
+    def refuse(**kwargs):  # what ray.init raises (2.60): a ConnectionError from a RuntimeError naming the cause
+        try:
+            raise RuntimeError(f"Failed to connect to GCS. Last connection error: {cause}")
+        except RuntimeError as e:
+            raise ConnectionError("Failed to connect to Ray cluster at 127.0.0.1:6379") from e
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "init", refuse)
+    with pytest.raises(ConfigError, match=r"^ray.address='auto': Failed to connect to Ray cluster at 127.0.0.1:6379") as err:
+        ray_init(load_config(TrainConfig, overrides=["ray.address=auto"]))
+    assert ("set RAY_AUTH_MODE=token" in str(err.value)) is hint
+
+
 @pytest.fixture
 def ray_head(tmp_path: Path):
-    """A one-node cluster on 127.0.0.1, started as a user would (``ray start --head``), stopped after."""
+    """A one-node cluster on 127.0.0.1, started as a user would (``ray start --head``), stopped after.
+
+    Yields the GCS port and the pid of ``ray start`` (the parent of every process of the head).
+    """
     port = _free_port()
     log = (tmp_path / "head.log").open("w")
     head = subprocess.Popen([sys.executable, "-m", "ray.scripts.scripts", "start", "--head", "--block",
                              f"--port={port}", "--node-ip-address=127.0.0.1", "--num-cpus=2",
                              "--include-dashboard=false", "--disable-usage-stats"],
-                            stdout=log, stderr=subprocess.STDOUT, env=ENV, start_new_session=True)
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                            env={**ENV, "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"})  # keep 127.0.0.1
     current = Path("/tmp/ray/ray_current_cluster")  # what ``auto`` reads
     deadline = time.monotonic() + 120
     try:
@@ -51,7 +94,7 @@ def ray_head(tmp_path: Path):
             if head.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"ray start did not come up: {(tmp_path / 'head.log').read_text()[-2000:]}")
             time.sleep(0.5)
-        yield port
+        yield port, head.pid
     finally:
         for sig, wait in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
             try:
@@ -69,7 +112,8 @@ def ray_head(tmp_path: Path):
 
 
 @pytest.mark.slow
-def test_train_joins_a_running_cluster_with_address_auto(ray_head: int, tmp_path: Path) -> None:
+def test_train_joins_a_running_cluster_with_address_auto(ray_head: tuple[int, int], tmp_path: Path) -> None:
+    port, head_pid = ray_head
     out = tmp_path / "run"
     done = subprocess.run(
         [sys.executable, "-m", "aisalesman.cli", "train", "--config", str(ROOT / "configs/train/ppo.yaml"),
@@ -79,7 +123,11 @@ def test_train_joins_a_running_cluster_with_address_auto(ray_head: int, tmp_path
         capture_output=True, text=True, env=ENV, timeout=300, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     # it joined the cluster started above (not a fresh local Ray), whose one node has 2 CPUs
-    assert re.search(rf"^Ray at [\w.-]+:{ray_head}: 1 node, 2 CPUs$", done.stderr, re.M), done.stderr[-3000:]
+    assert re.search(rf"^Ray at 127\.0\.0\.1:{port}: 1 node, 2 CPUs$", done.stderr, re.M), done.stderr[-3000:]
     rows = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
     assert rows[-1]["env_steps"] >= 400 and rows[-1]["env_runner_restarts"] == 0  # sampled by the remote runner
     assert (out / "final").is_dir()
+    # every server of the head (GCS, raylet, agents, any worker still up) listens on loopback only
+    sockets = listening(process_tree(head_pid))
+    assert {"gcs_server", "raylet"} <= {s["name"] for s in sockets}, sockets
+    assert beyond_loopback(sockets) == [], "\n".join(beyond_loopback(sockets))

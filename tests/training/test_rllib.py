@@ -45,7 +45,9 @@ def small(tmp_path: Path, *overrides: str) -> TrainConfig:
 def ray_session():
     import ray
 
-    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    from aisalesman.training.cluster import ray_init
+
+    ray_init(load_config(TrainConfig, overrides=["ray.num_cpus=2"]))  # on loopback, as a training run's
     yield
     ray.shutdown()
 
@@ -198,6 +200,8 @@ def test_env_is_seeded_and_shaping_is_potential_based() -> None:
     assert [(pytest.approx(a), b) for a, b in plain] == shaped
 
 
+@pytest.mark.slow
+@pytest.mark.train
 def test_short_training_beats_a_random_policy_and_restores_identical_actions(tmp_path: Path, ray_session) -> None:
     cfg = small(tmp_path, "method=bayes_ppo", "env_steps=3000", "ppo.train_batch_size=1000", "ppo.minibatch_size=250",
                 "ppo.num_epochs=8", "ppo.lr=0.002", "bc.anneal_steps=6000", "corpus.n=300", "eval.episodes=60",
@@ -243,6 +247,8 @@ def test_short_training_beats_a_random_policy_and_restores_identical_actions(tmp
     assert torch.equal(agent.policy.module.masked_logits(obs, mask), module.masked_logits(obs, mask))
 
 
+@pytest.mark.slow
+@pytest.mark.train
 def test_resume_continues_the_run(tmp_path: Path, ray_session) -> None:
     cfg = small(tmp_path, "method=ppo", "env_steps=600")
     train(cfg, log=lambda m: None)
@@ -259,8 +265,18 @@ def test_resume_continues_the_run(tmp_path: Path, ray_session) -> None:
     rows = [json.loads(x) for x in Path(cfg.out, "metrics.jsonl").read_text().splitlines()]
     assert [r["iteration"] for r in rows] == [1, 2]
     assert result.iterations == 2 and result.env_steps >= 600
+    # --overwrite replaces the run's own files and nothing else
+    (Path(cfg.out) / "precious.txt").write_text("mine")
+    shorter = small(tmp_path, "method=ppo", "env_steps=300", "checkpoint_every=5")
+    result = train(shorter, overwrite=True, log=lambda m: None)
+    assert (Path(cfg.out) / "precious.txt").read_text() == "mine"
+    assert not (Path(cfg.out) / "checkpoints").exists()  # the old run's checkpoints are gone, none new yet
+    assert [json.loads(x)["iteration"] for x in Path(cfg.out, "metrics.jsonl").read_text().splitlines()] == [1]
+    assert json.loads((Path(cfg.out) / "run.json").read_text())["status"] == "complete"
 
 
+@pytest.mark.slow
+@pytest.mark.train
 def test_env_runner_crashes_are_tolerated(tmp_path: Path, ray_session) -> None:
     cfg = small(tmp_path, "method=ppo", "env_steps=300", "env_runners.num_env_runners=1",
                 "env_runners.crash_prob=0.02", "ppo.train_batch_size=150", "env_runners.rollout_fragment_length=50",
@@ -282,7 +298,7 @@ def test_train_command_errors_are_one_line(tmp_path: Path, capsys) -> None:
     err = capsys.readouterr().err
     assert "ray.address='127.0.0.1:1': no Ray cluster answers there" in err
     assert "ray.address: expected 'auto' or host:port, got 'somewhere'" in err
-    assert "method: must be one of ppo, bc_ppo, bayes_ppo" in err and "no checkpoint" in err
+    assert "method: must be one of ppo, bc_ppo, bayes_ppo" in err and "holds no run to resume" in err
     assert "RLlib rejected the config" in err and "rollout_fragment_length" in err
     assert "Traceback" not in err
     with pytest.raises(DataFileError, match="not an RLlib checkpoint"):

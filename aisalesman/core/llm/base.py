@@ -219,7 +219,11 @@ def run_sync(model: ChatModel, coro):
     return runner(coro) if runner is not None else asyncio.run(coro)
 
 
-#: Backends by name. A factory is called as ``factory(model, **settings)`` with every
-#: :class:`~aisalesman.core.config.LLMConfig` setting as a keyword, so plug-ins should
-#: accept ``**kwargs`` for the settings they do not use.
+#: Backends by name. A factory is called as ``factory(model, **settings)`` with the
+#: :class:`~aisalesman.core.config.LLMConfig` settings it declares as keywords (see
+#: :func:`~aisalesman.core.llm.backend_settings`); a setting it does not declare is an
+#: error when the user changed it from its default. So declare exactly the settings you
+#: use, and do not take ``**kwargs``: a factory that does is given every setting, and a
+#: misspelt argument would pass it silently. Test a plug-in with
+#: :func:`aisalesman.testing.check_chat_model`.
 chat_models: Registry[Any] = Registry("LLM backend", entry_point_group="aisalesman.backends")

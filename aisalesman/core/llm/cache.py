@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 from pathlib import Path
 
 from aisalesman.core.errors import AISalesmanError, ConfigError, DataFileError
 from aisalesman.core.llm.base import BaseChatModel, ChatModel, ChatRequest, Completion
+from aisalesman.core.rundir import repair_torn_tail
 
 __all__ = ["CacheMissError", "CachedChatModel", "cache_key"]
 
@@ -30,6 +32,33 @@ def cache_key(model: str, request: ChatRequest) -> str:
     payload = {"model": model, "params": request.params.to_dict(), "messages": list(request.messages)}
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+_RECORD_START = b'{"completion": '
+
+
+def _record(path: Path, lineno: int, line: bytes) -> tuple[str, Completion]:
+    """One cache line (``{"completion": {...}, "key": "<sha256>"}``), or an error naming the file and line."""
+    try:
+        rec = json.loads(line.decode("utf-8"))
+        key = rec["key"]
+        if not isinstance(key, str) or not isinstance(rec["completion"], dict):
+            raise TypeError("key must be a string and completion an object")
+        return key, Completion.from_dict(rec["completion"])
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError) as err:
+        raise DataFileError(path, f"line {lineno} is not a cache record ({type(err).__name__}); "
+                                  "not a cache file, so it is left untouched") from err
+
+
+def _unwritable(path: Path) -> str | None:
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"{parent} is not a directory"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"{parent} is not writable"
+    return None
 
 
 class CachedChatModel(BaseChatModel):
@@ -48,21 +77,32 @@ class CachedChatModel(BaseChatModel):
         self._load()
 
     def _load(self) -> None:
+        """Read the cache; a file that is not one (a directory, binary, other JSON) is refused untouched."""
+        if self.path.is_dir():
+            raise DataFileError(self.path, "is a directory, not a cache file")
         if not self.path.exists():
             if self.mode == "replay":
                 raise DataFileError(self.path, "no such cache file to replay from")
+            problem = _unwritable(self.path)
+            if problem:
+                raise DataFileError(self.path, f"cannot create the cache file: {problem}")
             return
-        data = self.path.read_bytes()
+        try:
+            data = self.path.read_bytes()
+        except OSError as err:
+            raise DataFileError(self.path, f"cannot read: {err.strerror or err}") from err
         cut = data.rfind(b"\n") + 1
-        if cut < len(data):  # a crash mid-append: drop the partial line
-            with self.path.open("r+b") as fh:
-                fh.truncate(cut)
         for lineno, line in enumerate(data[:cut].splitlines(), 1):
-            try:
-                rec = json.loads(line)
-                self._entries[rec["key"]] = Completion.from_dict(rec["completion"])
-            except (ValueError, KeyError, TypeError) as err:
-                raise DataFileError(self.path, f"line {lineno} is not a cache record ({err})") from err
+            key, completion = _record(self.path, lineno, line)
+            self._entries[key] = completion
+        torn = data[cut:]
+        if torn and self.mode != "replay":
+            # a crash mid-append leaves a partial record of ours: cut it, but only when the
+            # file is provably a cache (complete records before it, and it starts like one)
+            if not self._entries or not torn.startswith(_RECORD_START):
+                raise DataFileError(self.path, "does not end with a complete cache record and is not recognisably "
+                                               "a cache file; refusing to change it")
+            repair_torn_tail(self.path)
 
     async def apreflight(self) -> None:
         if self.mode != "replay":

@@ -6,14 +6,18 @@ Retries are ours (the client's own are switched off) so that every retry is coun
 seconds, or the server's ``Retry-After`` when it sends one. At most ``concurrency``
 requests are in flight per event loop. The API key is read from the environment variable
 named by ``api_key_env`` and is never logged, stored in the model's repr or written to a
-transcript.
+transcript: every error text this backend makes passes through :func:`redact` first.
+
+A server is untrusted. ``timeout`` is a deadline for a whole request (a server that sends
+a byte now and then cannot hold a call), each retry getting a fresh one; every answer
+body is validated (:mod:`~aisalesman.core.llm.openai_schema`), and any defect is an
+:class:`LLMBadResponseError`, so a faulty server ends at most the call it was serving.
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
-import json
 import os
 import random
 import time
@@ -31,6 +35,8 @@ from aisalesman.core.errors import (
     LLMTimeoutError,
 )
 from aisalesman.core.llm.base import BaseChatModel, ChatRequest, Completion
+from aisalesman.core.llm.openai_schema import ResponseDefect, parse_completion_body
+from aisalesman.core.llm.untrusted import redact
 
 __all__ = ["OpenAIChatModel", "parse_retry_after"]
 
@@ -67,7 +73,8 @@ class OpenAIChatModel(BaseChatModel):
         api_key_env: Environment variable holding the key; servers that need none get
             ``"EMPTY"`` when it is unset.
         concurrency: Requests in flight at once (per event loop).
-        timeout: Seconds before a request counts as hung.
+        timeout: Seconds a request may take, all of it (connecting, waiting, reading the
+            answer); past that it counts as hung. Each retry gets its own deadline.
         max_retries: Retries after the first attempt, for timeouts, connection errors,
             429, 5xx and malformed answers. 4xx errors are not retried.
         backoff_base, backoff_max: Exponential backoff bounds, in seconds.
@@ -76,8 +83,7 @@ class OpenAIChatModel(BaseChatModel):
 
     def __init__(self, model: str, *, base_url: str | None = None, api_key_env: str = "OPENAI_API_KEY",
                  concurrency: int = 32, timeout: float = 60.0, max_retries: int = 4, backoff_base: float = 0.5,
-                 backoff_max: float = 30.0, price_prompt: float = 0.0, price_completion: float = 0.0,
-                 **_ignored: Any) -> None:
+                 backoff_max: float = 30.0, price_prompt: float = 0.0, price_completion: float = 0.0) -> None:
         super().__init__()
         if not model:
             raise ConfigError("model: the openai backend needs a model name (--customer-model / --salesman-model)")
@@ -114,6 +120,14 @@ class OpenAIChatModel(BaseChatModel):
             state = self._per_loop[loop] = (client, asyncio.Semaphore(self.concurrency))
         return state
 
+    def _error(self, cls: type[LLMError], message: str, *args: Any) -> LLMError:
+        """A ``cls`` error whose text carries no API key, however much of the server's text it quotes."""
+        secrets = (os.environ.get(self.api_key_env),) + tuple(c.api_key for c, _ in self._per_loop.values())
+        return cls(_short(redact(message, secrets), 400), *args)
+
+    def _where(self) -> str:
+        return f"{self.base_url or 'api.openai.com'} model {self.name!r}"
+
     async def apreflight(self) -> None:
         """Fail fast on an unreachable server or a rejected key (servers without /models pass)."""
         import openai
@@ -121,15 +135,15 @@ class OpenAIChatModel(BaseChatModel):
         client, _ = self._client()
         where = self.base_url or "api.openai.com"
         try:
-            await client.models.list()
-        except openai.APITimeoutError as err:
-            raise LLMTimeoutError(f"{where}: no answer to GET /models within {self.timeout:g} s") from err
+            await asyncio.wait_for(client.models.list(), self.timeout)
+        except (asyncio.TimeoutError, openai.APITimeoutError) as err:
+            raise self._error(LLMTimeoutError, f"{where}: no answer to GET /models within {self.timeout:g} s") from err
         except openai.APIConnectionError as err:
-            raise LLMConnectionError(f"{where}: cannot connect ({type(err.__cause__ or err).__name__})") from err
-        except openai.AuthenticationError as err:
-            raise LLMRequestError(f"{where}: HTTP 401: the key in ${self.api_key_env} was rejected") from err
-        except openai.APIError:
-            pass
+            raise self._error(LLMConnectionError, f"{where}: cannot connect ({type(err.__cause__ or err).__name__})") from err
+        except openai.AuthenticationError:
+            raise self._error(LLMRequestError, f"{where}: HTTP 401: the key in ${self.api_key_env} was rejected") from None
+        except (openai.OpenAIError, ValueError):
+            pass  # some servers have no usable /models; the first real request will tell
 
     async def acomplete(self, request: ChatRequest) -> Completion:
         client, gate = self._client()
@@ -152,9 +166,7 @@ class OpenAIChatModel(BaseChatModel):
                 self.stats.add(retries=1)
                 await asyncio.sleep(delay)
 
-    async def _once(self, client, request: ChatRequest) -> Completion:
-        import openai
-
+    def _payload(self, request: ChatRequest) -> dict[str, Any]:
         p = request.params
         kwargs: dict[str, Any] = {"model": self.name, "messages": list(request.messages),
                                   "temperature": p.temperature, "top_p": p.top_p, "max_tokens": p.max_tokens}
@@ -164,45 +176,46 @@ class OpenAIChatModel(BaseChatModel):
             kwargs["seed"] = p.seed
         if p.logprobs:
             kwargs["logprobs"] = True
-        where = f"{self.base_url or 'api.openai.com'} model {self.name!r}"
+        return kwargs
+
+    async def _once(self, client, request: ChatRequest) -> Completion:
+        raw = await self._post(client, self._payload(request))
         try:
-            # A plain POST through the client (its transport, timeouts and typed errors), with
-            # the body and the answer handled here: the typed ``chat.completions.create`` path
-            # spends about 5 ms of CPU per request transforming the messages, which caps
-            # throughput at high concurrency; and servers that add or omit fields still parse.
-            text_body = await client.post("/chat/completions", body=kwargs, cast_to=str)
-            data = json.loads(text_body)
-        except openai.APITimeoutError as err:
-            raise LLMTimeoutError(f"{where}: no answer within {self.timeout:g} s") from err
-        except openai.APIConnectionError as err:
-            raise LLMConnectionError(f"{where}: cannot connect ({type(err.__cause__ or err).__name__})") from err
-        except openai.RateLimitError as err:
-            raise LLMRateLimitError(f"{where}: HTTP 429 rate limited",
-                                    parse_retry_after(getattr(err.response, "headers", None))) from err
-        except openai.APIStatusError as err:
-            cls = LLMServerError if err.status_code >= 500 else LLMRequestError
-            raise cls(f"{where}: HTTP {err.status_code}: {_short(err.message)}") from err
-        except (openai.APIResponseValidationError, ValueError) as err:
-            raise LLMBadResponseError(f"{where}: malformed response ({_short(str(err))})") from err
-        choices = data.get("choices") if isinstance(data, dict) else None
-        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
-            raise LLMBadResponseError(f"{where}: the response has no choices")
-        choice = choices[0]
-        message = choice.get("message")
-        text = message.get("content") if isinstance(message, dict) else None
-        if not isinstance(text, str):
-            raise LLMBadResponseError(f"{where}: the response's message has no text content")
-        usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
-        pt = int(usage.get("prompt_tokens") or 0)
-        ct = int(usage.get("completion_tokens") or 0)
-        logprobs = None
-        lp = choice.get("logprobs")
-        if p.logprobs and isinstance(lp, dict) and isinstance(lp.get("content"), list):
-            logprobs = tuple(float(t["logprob"]) for t in lp["content"] if isinstance(t, dict) and "logprob" in t)
+            body = parse_completion_body(raw)
+        except ResponseDefect as err:
+            raise self._error(LLMBadResponseError, f"{self._where()}: malformed response ({err})") from None
+        pt, ct = body.tokens
         self.stats.add(completions=1, prompt_tokens=pt, completion_tokens=ct)
         cost = (pt * self.price_prompt + ct * self.price_completion) / 1000.0
-        finish = choice.get("finish_reason") or "stop"
-        return Completion(text, "length" if finish == "length" else "stop", pt, ct, cost, self.name, logprobs)
+        logprobs = body.logprobs if request.params.logprobs else None
+        return Completion(body.text, body.finish_reason, pt, ct, cost, self.name, logprobs)
+
+    async def _post(self, client, payload: dict[str, Any]) -> bytes:
+        """POST the request under one deadline; the raw answer body, or a typed error."""
+        import openai
+
+        where = self._where()
+        try:
+            # A plain POST through the client (its transport and typed errors), with the body
+            # and the answer handled here: the typed ``chat.completions.create`` path spends
+            # about 5 ms of CPU per request transforming the messages, which caps throughput
+            # at high concurrency. The client's own timeout is per read; ``wait_for`` bounds
+            # the whole exchange, so a server dripping bytes cannot hold the call.
+            return await asyncio.wait_for(client.post("/chat/completions", body=payload, cast_to=bytes), self.timeout)
+        except (asyncio.TimeoutError, openai.APITimeoutError) as err:
+            raise self._error(LLMTimeoutError, f"{where}: no complete answer within {self.timeout:g} s") from err
+        except openai.APIConnectionError as err:
+            raise self._error(LLMConnectionError, f"{where}: cannot connect ({type(err.__cause__ or err).__name__})") from err
+        except openai.RateLimitError as err:
+            raise self._error(LLMRateLimitError, f"{where}: HTTP 429 rate limited",
+                              parse_retry_after(getattr(err.response, "headers", None))) from None
+        except openai.APIStatusError as err:
+            # The server's message may echo the request (headers included): it is redacted,
+            # and the client's error, which holds it verbatim, is not chained.
+            cls = LLMServerError if err.status_code >= 500 else LLMRequestError
+            raise self._error(cls, f"{where}: HTTP {err.status_code}: {err.message}") from None
+        except (openai.OpenAIError, ValueError, LookupError) as err:
+            raise self._error(LLMBadResponseError, f"{where}: unreadable response ({type(err).__name__})") from None
 
 
 def _short(text: str, limit: int = 160) -> str:

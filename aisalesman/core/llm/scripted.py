@@ -60,10 +60,19 @@ def default_responder(request: ChatRequest) -> str:
 
 
 class ScriptedChatModel(BaseChatModel):
-    """Replies from a list, a callable, or :func:`default_responder`; counts tokens by words."""
+    """Replies from a list, a callable, or :func:`default_responder`; counts tokens by words.
+
+    It stands in for any other backend (``stand_in``): :func:`~aisalesman.core.llm.make_chat_model`
+    drops the serving settings of an :class:`~aisalesman.core.config.LLMConfig` written for
+    another backend (``base_url``, ``timeout``, ...) instead of rejecting them, so any
+    config can be tried offline by switching its backend to ``scripted``. The constructor
+    itself takes only the arguments below.
+    """
+
+    stand_in = True
 
     def __init__(self, model: str = "scripted", *, replies: Sequence[str] | None = None,
-                 responder: Callable[[ChatRequest], str] | None = None, **_ignored: object) -> None:
+                 responder: Callable[[ChatRequest], str] | None = None) -> None:
         super().__init__()
         self.name = model or "scripted"
         self._replies = list(replies) if replies is not None else None

@@ -84,8 +84,7 @@ class TransformersChatModel(BaseChatModel):
     """
 
     def __init__(self, model: str = "", *, device: str = "auto", dtype: str = "auto", max_batch: int = 16,
-                 trust_remote_code: bool = False, hf_model: Any = None, tokenizer: Any = None,
-                 **_ignored: Any) -> None:
+                 trust_remote_code: bool = False, hf_model: Any = None, tokenizer: Any = None) -> None:
         super().__init__()
         import torch
 

@@ -76,10 +76,16 @@ def test_cache_records_then_replays_with_zero_model_calls(tmp_path):
     with pytest.raises(CacheMissError, match="replay mode"):
         replay.complete(req("q0", seed=99))
     # a crash mid-append leaves a partial line; loading drops it and keeps the rest
+    good = path.read_bytes()
     with path.open("a") as fh:
-        fh.write('{"key": "abc", "compl')
+        fh.write('{"completion": {"text": "hal')
     assert len(CachedChatModel(ScriptedChatModel(), path)) == 5
-    assert path.read_text().endswith("\n")
+    assert path.read_bytes() == good
+    # ... but an ending that is not a record of ours is not cut: the file is refused untouched
+    path.write_bytes(good + b"my own notes")
+    with pytest.raises(DataFileError, match="not recognisably a cache"):
+        CachedChatModel(ScriptedChatModel(), path)
+    assert path.read_bytes() == good + b"my own notes"
     path.write_text("not json\n")
     with pytest.raises(DataFileError, match="line 1"):
         CachedChatModel(inner, path)
