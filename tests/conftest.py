@@ -42,6 +42,8 @@ def scenario(persona, product):
 @pytest.fixture(scope="session")
 def tiny_lm_path(tmp_path_factory):
     """A tiny randomly-initialised Llama model and tokenizer, written once per session."""
+    pytest.importorskip("torch", reason="needs the llm extra (torch)")
+    pytest.importorskip("transformers", reason="needs the llm extra (transformers)")
     from aisalesman.testing.tiny_lm import build_tiny_lm
 
     return build_tiny_lm(tmp_path_factory.mktemp("tiny-lm"))
@@ -52,6 +54,11 @@ def stub_server():
     """Start a stub OpenAI-compatible server: ``with stub_server(**options) as (url, state)``."""
     import contextlib
 
+    from tests.extras import missing
+
+    gone = missing("openai", "fastapi", "uvicorn")
+    if gone:
+        pytest.skip(f"needs the llm extra ({', '.join(gone)} not installed)")
     from aisalesman.testing.openai_stub import StubState, stub_openai_app
     from aisalesman.testing.servers import running_server
 

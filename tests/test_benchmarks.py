@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.extras import need
+
 ROOT = Path(__file__).parents[1]
 
 
@@ -25,6 +27,7 @@ def test_env_throughput_script_reports_its_json_line():
     assert abs(report["ratio"] - report["ours_turns_per_s"] / report["reference_turns_per_s"]) < 1e-3
 
 
+@need("llm", "torch", "transformers", "openai", "fastapi", "uvicorn")
 def test_llm_throughput_script_reports_its_json_line():
     result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "llm_throughput.py"), "--dialogues", "4", "--repeats", "1",
                              "--http-dialogues", "32", "--max-tokens", "8", "--delay", "0.01", "--max-turns", "6"],

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.extras import LLM, TORCH
+
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "RAY_AUTH_MODE": "disabled", "COLUMNS": "160"}
 
 
@@ -96,16 +98,17 @@ def test_overrides_and_config_files(tmp_path):
         (["benchmark", "--customer", "llm", "--customer-backend", "opnai"], ["unknown LLM backend 'opnai'",
                                                                             "did you mean 'openai'"]),
         (["benchmark", "--customer", "llm"], ["needs a model name"]),
-        (["benchmark", "--customer", "llm", "--customer-backend", "openai", "--customer-model", "m",
-          "--customer-base-url", "http://127.0.0.1:9/v1"], ["http://127.0.0.1:9/v1", "cannot connect"]),
+        pytest.param(["benchmark", "--customer", "llm", "--customer-backend", "openai", "--customer-model", "m",
+                      "--customer-base-url", "http://127.0.0.1:9/v1"], ["http://127.0.0.1:9/v1", "cannot connect"],
+                     marks=LLM),
         (["benchmark", "--customer", "llm", "--customer-backend", "scripted", "--workers", "2"], ["workers"]),
-        (["benchmark", "--customer", "llm", "--customer-backend", "transformers", "--customer-model", "no/such-model"],
-         ["cannot load transformers model 'no/such-model'"]),
+        pytest.param(["benchmark", "--customer", "llm", "--customer-backend", "transformers", "--customer-model",
+                      "no/such-model"], ["cannot load transformers model 'no/such-model'"], marks=TORCH),
         (["benchmark", "--customer", "llm", "--customer-backend", "scripted", "--llm-cache", "none.jsonl",
           "--cache-mode", "replay"], ["none.jsonl", "no such cache file"]),
         (["benchmark", "--agents", "llm"], ["needs a model name"]),
-        (["simulate", "--agent", "llm", "--salesman-backend", "openai", "--salesman-model", "m",
-          "--salesman-base-url", "http://127.0.0.1:9/v1"], ["cannot connect"]),
+        pytest.param(["simulate", "--agent", "llm", "--salesman-backend", "openai", "--salesman-model", "m",
+                      "--salesman-base-url", "http://127.0.0.1:9/v1"], ["cannot connect"], marks=LLM),
         (["benchmark", "customer_llm.temperature=9"], ["temperature"]),
     ],
 )

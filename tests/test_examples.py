@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.extras import LLM, need
+
 ROOT = Path(__file__).parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 
@@ -31,10 +33,15 @@ def test_examples_exist():
 
 #: Examples that train (Ray, numpyro) or run a whole experiment: the slow suite.
 SLOW = {"noise_robustness.py", "doga_effect.py"}
+#: Examples that need an optional extra (skipped on a core-only install).
+EXTRAS = {"serve_client.py": LLM, "noise_robustness.py": need("train", "ray", "numpyro")}
 
 
-@pytest.mark.parametrize("path", [pytest.param(p, marks=[pytest.mark.slow] if p.name in SLOW else [], id=p.name)
-                                  for p in EXAMPLES])
+def _marks(path: Path) -> list:
+    return ([pytest.mark.slow] if path.name in SLOW else []) + ([EXTRAS[path.name]] if path.name in EXTRAS else [])
+
+
+@pytest.mark.parametrize("path", [pytest.param(p, marks=_marks(p), id=p.name) for p in EXAMPLES])
 def test_example_runs(path, tmp_path):
     result = run(path, tmp_path)
     assert result.returncode == 0, result.stderr
@@ -64,8 +71,12 @@ def test_example_runs(path, tmp_path):
         assert set(ablation) == {"none", "raw labels", "posterior", "true outcome"}
         # under "true outcome" a salesman's mean weight is its true success rate in the corpus
         corpus = [json.loads(x) for x in (done / "noise_0.2" / "corpus.jsonl").read_text().splitlines()]
-        for agent, w in ablation["true outcome"]["mean_weight_by_agent"].items():
+        by_agent = ablation["true outcome"]["mean_weight_by_agent"]
+        assert len(corpus) == 120 and set(by_agent) == {d["agent"] for d in corpus}  # --corpus-n 120
+        for agent, w in by_agent.items():
             assert w == pytest.approx(np.mean([d["true_success"] for d in corpus if d["agent"] == agent]))
     elif path.name == "serve_client.py":
         assert "100 customers served at http://127.0.0.1:" in out and "customer:" in out
         assert "call over:" in out or "call still open" in out
+    else:
+        pytest.fail(f"{path.name} runs, but nothing checks what it prints: add its checks here")

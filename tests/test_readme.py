@@ -95,6 +95,11 @@ def test_readme_dependencies_are_found():
 
 @pytest.mark.parametrize("command", [pytest.param(c, marks=_marks(c)) for c in COMMANDS])
 def test_readme_command_runs(command, workdir):
+    """Smoke test (labelled as such): the command, as the README shows it, exits 0 and prints something.
+
+    What each command computes and writes is asserted by that command's own tests (test_cli.py,
+    test_benchmark.py, test_corpus.py, test_library.py, test_bayes.py, test_rllib.py, ...).
+    """
     for need in NEEDS[command]:
         _ensure(need, workdir)
     if command in _DONE:  # it already ran as another test's prerequisite: run it afresh

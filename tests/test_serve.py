@@ -62,11 +62,12 @@ def test_models_are_the_personas(client, service):
     assert ids == service.model_ids() and ids[0] == "customer/test-0000" and len(ids) == 100
 
 
-@pytest.mark.parametrize("index", [1, 2, 7])
-def test_a_call_over_http_equals_the_call_in_process(client, index):
+@pytest.mark.parametrize("index, reason", [(1, "rejected"), (2, "rejected"), (7, "rejected"), (9, "sale")])
+def test_a_call_over_http_equals_the_call_in_process(client, index, reason):
     persona = load_personas("test")[index]
     product = load_products("bistro-boost")[0]
     expected = _direct(persona, product, seed=derive_seed(0, persona.id, product.key))
+    assert expected.done and str(expected.reason) == reason  # the cases cover a sale and refusals
     messages = []
     replies = []
     for line in LINES:
@@ -80,9 +81,10 @@ def test_a_call_over_http_equals_the_call_in_process(client, index):
         messages.append({"role": "assistant", "content": r.choices[0].message.content})
     got = [m for m in replies if m]
     assert got == [t.text for t in expected.turns if t.speaker == "customer"]
-    assert extra["termination_reason"] == str(expected.reason) if expected.done else not extra["done"]
-    if expected.reason == "sale":
-        assert extra["decision"] == "accept" and extra["reward_components"]["outcome"] == 1.0
+    assert extra["done"] and extra["termination_reason"] == reason and extra["outcome"] == str(expected.outcome)
+    assert extra["decision"] == {"sale": "accept", "rejected": "reject"}[reason]
+    assert extra["reward_components"] == {k: round(v, 6) for k, v in expected.components.items()}
+    assert extra["reward_components"]["outcome"] == (1.0 if reason == "sale" else 0.0)
 
 
 def test_request_seed_changes_the_customer_and_is_echoed(client):
@@ -91,6 +93,9 @@ def test_request_seed_changes_the_customer_and_is_echoed(client):
     b = client.chat.completions.create(model="customer/test-0003", messages=msgs, seed=1)
     assert a.choices[0].message.content == b.choices[0].message.content
     assert a.model_extra["aisalesman"]["seed"] == 1
+    others = {client.chat.completions.create(model="customer/test-0003", messages=msgs, seed=s).choices[0].message.content
+              for s in range(2, 10)}
+    assert len(others | {a.choices[0].message.content}) > 1  # another seed, another customer reply
 
 
 def test_bad_requests_get_openai_style_errors(client):

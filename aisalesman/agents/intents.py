@@ -12,6 +12,10 @@
   the moves of successful calls; DOGA uses it to choose each turn's intent.
 
 Every prediction is restricted to the intents the stage machine allows at that point.
+
+**Our reconstruction.** The paper classifies the current sales intent under a finite-state
+machine; its classifier was not available. The TF-IDF + logistic-regression models, their
+features and the success weighting of the next-intent model are our choices.
 """
 
 from __future__ import annotations

@@ -31,6 +31,10 @@ load that way, and saving one writes version 2. 2 stores the fitted models.
 
 Retrieval (:meth:`ScriptLibrary.retrieve`) ranks an intent's entries by cosine similarity
 between the current customer utterance and the entry's contexts, times posterior success.
+
+**Our reconstruction.** The paper mines a script library from high-converting dialogues; how
+it does so was not available. The weighting, the abstraction into placeholders, the clustering,
+the Beta posterior per entry and the ranking rule above are our choices.
 """
 
 from __future__ import annotations

@@ -51,6 +51,7 @@ __all__ = [
     "json_format",
     "repair_torn_tail",
     "run_status",
+    "unwritable_reason",
 ]
 
 MANIFEST = "run.json"
@@ -131,7 +132,7 @@ def _last_newline_end(fh: IO[bytes], size: int, block: int = 1 << 16) -> int:
 
 
 # ------------------------------------------------------------------ single output files
-def _parent_problem(path: Path) -> str | None:
+def unwritable_reason(path: Path) -> str | None:
     """Why ``path`` cannot be created (an ancestor that is a file, an unwritable folder), or None."""
     parent = path.parent
     while not parent.exists():
@@ -159,7 +160,7 @@ def check_output_file(path: str | Path, *, option: str = "--out", suffixes: Sequ
     path = Path(path)
     if path.suffix not in suffixes:
         raise ConfigError(f"{option}: {what} is written as {' or '.join(suffixes)}; got {str(path)!r}")
-    problem = _parent_problem(path)
+    problem = unwritable_reason(path)
     if problem:
         raise ConfigError(f"{option}: cannot write {path}: {problem}")
     if path.is_dir():
@@ -261,7 +262,7 @@ class RunDir:
             raise ConfigError("--resume and --overwrite exclude each other")
         if path.exists() and not path.is_dir():
             raise ConfigError(f"{option}: {path} exists and is not a directory")
-        problem = _parent_problem(path / MANIFEST)
+        problem = unwritable_reason(path / MANIFEST)
         if problem:
             raise ConfigError(f"{option}: cannot write {path}: {problem}")
         previous = _read_manifest(path) if path.is_dir() else None

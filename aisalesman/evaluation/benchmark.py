@@ -201,12 +201,21 @@ def _play(cfg: BenchmarkConfig, todo: list, models: dict[str, ChatModel | None],
 
 def _summarise(run: RunDir, cfg: BenchmarkConfig, transcripts: Path, *, new_from: int, elapsed: float,
                models: dict[str, ChatModel | None]) -> BenchmarkResult:
-    """Write the leaderboard, timings and LLM counters from the finished transcripts."""
-    records = [json.loads(line) for line in transcripts.read_text(encoding="utf-8").splitlines()]
-    rows = leaderboard(records, k=cfg.trials)
+    """Write the leaderboard, timings and LLM counters from the finished transcripts (streamed)."""
+    counts = {"records": 0, "new_turns": 0}
+
+    def records():
+        with transcripts.open(encoding="utf-8") as fh:
+            for line in fh:
+                record = json.loads(line)
+                if counts["records"] >= new_from:
+                    counts["new_turns"] += len(record["turns"])
+                counts["records"] += 1
+                yield record
+
+    rows = leaderboard(records(), k=cfg.trials)
     run.write("leaderboard.json", json.dumps(rows, indent=2, sort_keys=True) + "\n")
-    new = len(records) - new_from
-    turns = sum(len(r["turns"]) for r in records[new_from:])
+    new, turns = counts["records"] - new_from, counts["new_turns"]
     timings = {"seconds": round(elapsed, 3), "episodes": new, "workers": cfg.workers,
                "episodes_per_s": round(new / elapsed, 2) if elapsed else 0.0,
                "turns_per_s": round(turns / elapsed, 1) if elapsed else 0.0}

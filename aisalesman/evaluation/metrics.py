@@ -145,9 +145,8 @@ def _agent_row(agent: str, records: list[Mapping[str, Any]], k: int) -> dict[str
     reasons = Counter(r["termination_reason"] for r in scored)
     salesman_turns = sum(r["stats"]["salesman_turns"] for r in scored)
     false_turns = sum(r["stats"]["false_claim_turns"] for r in scored)
-    close_turns = [len(r["turns"]) for r, w in zip(scored, wins, strict=True) if w]
-    objections = [objection_outcomes(r) for r in scored]
-    answered, resolved = sum(a for a, _ in objections), sum(b for _, b in objections)
+    close_turns = [r["n_turns"] for r, w in zip(scored, wins, strict=True) if w]
+    answered, resolved = sum(r["objections"][0] for r in scored), sum(r["objections"][1] for r in scored)
     obj_lo, obj_hi = wilson_interval(resolved, answered) if answered else (None, None)
     return {
         "agent": agent,
@@ -163,14 +162,14 @@ def _agent_row(agent: str, records: list[Mapping[str, Any]], k: int) -> dict[str
         "dnc_violations": reasons[TerminationReason.DNC_VIOLATED],
         "false_claim_rate": _rate(false_turns, salesman_turns),
         "infra_errors": len(infra),
-        "mean_turns": round(sum(len(r["turns"]) for r in scored) / n, 4) if n else None,
+        "mean_turns": round(sum(r["n_turns"] for r in scored) / n, 4) if n else None,
         "turns_to_close": round(sum(close_turns) / len(close_turns), 4) if close_turns else None,
         "mean_reward": round(sum(sum(r["reward_components"].values()) for r in scored) / n, 6) if n else None,
         "objections": answered,
         "objection_resolution_rate": _rate(resolved, answered),
         "objection_ci_low": _round(obj_lo),
         "objection_ci_high": _round(obj_hi),
-        "capability_turns": capability_turns(scored),
+        "capability_turns": dict(sorted(sum((r["capabilities"] for r in scored), Counter()).items())),
         "termination_reasons": dict(sorted(reasons.items())),
         "by_segment": _segment_rows(scored),
         "fidelity": _fidelity(scored),
@@ -178,9 +177,21 @@ def _agent_row(agent: str, records: list[Mapping[str, Any]], k: int) -> dict[str
     }
 
 
+def _summary(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A record without its turns, plus what the leaderboard needs from them (memory stays small)."""
+    out = {k: v for k, v in record.items() if k != "turns"}
+    out["n_turns"] = len(record["turns"])
+    out["objections"] = objection_outcomes(record)
+    out["capabilities"] = Counter(capability_turns([record]))
+    return out
+
+
 def leaderboard(records: Iterable[Mapping[str, Any]], *, k: int) -> list[dict[str, Any]]:
-    """One row per agent (in first-seen order) from transcript records (dicts)."""
-    by_agent: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    """One row per agent (in first-seen order) from transcript records (dicts).
+
+    ``records`` may be a stream: each is reduced to a small summary as it is read.
+    """
+    by_agent: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in records:
-        by_agent[r["agent"]].append(r)
+        by_agent[r["agent"]].append(_summary(r))
     return [_agent_row(agent, recs, k) for agent, recs in by_agent.items()]

@@ -64,8 +64,7 @@ def test_turns_are_legal_filled_truthful_and_recorded(inner: str) -> None:
             assert turn.capability == m.capability(turn.intent)
             doga = turn.meta["doga"]
             assert doga["intent"] == turn.intent and doga["capability"] == turn.capability
-            if doga["outline"]:
-                assert turn.text == doga["outline"] and doga["entries"]
+            assert doga["outline"] and turn.text == doga["outline"] and doga["entries"]
             assert "{" not in turn.text and turn.text.strip()
             assert not turn.false_claims
             previous = turn.intent
@@ -94,11 +93,12 @@ def test_guidance_reaches_the_llm_salesman() -> None:
         seen.append(request.messages)
         return "Thanks for picking up! I'm an automated assistant from the team."
 
-    agent = make_agent("doga:llm", chat_model=ScriptedChatModel(responder=responder))
     persona, product = load_personas("test")[2], load_product("bistro-boost")
-    t = run_episode(EpisodeSpec(0, "doga:llm", persona, product, 0, 9, max_turns=6),
-                    {"salesman": ScriptedChatModel(responder=responder)})
-    assert agent.inner.model is not None
+    model = ScriptedChatModel(responder=responder)
+    t = run_episode(EpisodeSpec(0, "doga:llm", persona, product, 0, 9, max_turns=6), {"salesman": model})
+    # the episode's inner LLM salesman was given this model and asked it once for each of its lines
+    salesman_turns = [turn for turn in t.turns if turn.speaker == Role.SALESMAN]
+    assert salesman_turns and len(seen) == model.stats.calls == len(salesman_turns)
     notes = [msgs[-1]["content"] for msgs in seen]
     assert all("Guidance for your next line" in n for n in notes)
     first = t.turns[0]

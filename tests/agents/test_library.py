@@ -81,8 +81,8 @@ def test_retrieval_ranks_by_similarity_times_success(library) -> None:
     top = library.retrieve("handle_objection", context, k=3)
     assert len(top) == 3 and [s for _, s in top] == sorted((s for _, s in top), reverse=True)
     assert any(w in top[0][0].outline.lower() for w in ("price", "cost", "budget", "pays for itself"))
+    assert all(e.intent == "handle_objection" for e, _ in top)  # only entries of the asked intent
     # the score is cosine similarity times posterior success
-    library.by_intent["handle_objection"]
     emb = library._embedder
     q = emb.encode([context])[0]
     q = q / np.linalg.norm(q)
@@ -90,6 +90,8 @@ def test_retrieval_ranks_by_similarity_times_success(library) -> None:
         v = emb.encode([" ".join(entry.contexts)])[0]
         assert score == pytest.approx(float(np.clip(v @ q / np.linalg.norm(v), 0, 1)) * entry.success)
     first_turn = library.retrieve("introduce", "", k=10)  # no context: rank by success alone
+    assert len(first_turn) >= 2 and all(e.intent == "introduce" for e, _ in first_turn)
+    assert [s for _, s in first_turn] == [e.success for e, _ in first_turn]
     assert [e.success for e, _ in first_turn] == sorted((e.success for e, _ in first_turn), reverse=True)
 
 

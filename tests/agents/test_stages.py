@@ -73,8 +73,9 @@ def test_every_salesman_turn_records_intent_and_capability(agent: str) -> None:
         assert turn.capability == m.capability(turn.intent)
         d = turn.to_dict()
         assert d["intent"] == turn.intent and d["capability"] == turn.capability
-    assert all(turn.intent is None and "capability" not in turn.to_dict()
-               for turn in t.turns if turn.speaker == "customer")
+    customer = [turn for turn in t.turns if turn.speaker == "customer"]
+    assert customer
+    assert all(turn.intent is None and "capability" not in turn.to_dict() for turn in customer)
 
 
 def test_text_without_known_acts_is_recorded_as_other() -> None:

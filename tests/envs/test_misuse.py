@@ -101,16 +101,18 @@ def test_aec_methods_before_reset(env_id, call):
 @pytest.mark.parametrize("env_id", AEC)
 def test_parallel_step_before_reset(env_id):
     env = make_env(env_id, parallel=True)
+    actions = {a: sample(env.action_space(a)) for a in env.possible_agents}  # spaces are there before reset()
     with pytest.raises(EnvStateError, match=r"before reset\(\)"):
-        env.step({a: sample(env.action_space(a)) for a in env.possible_agents})
+        env.step(actions)
 
 
 @pytest.mark.parametrize("maker", [make_env, gymnasium.make])
 @pytest.mark.parametrize("env_id", GYM)
 def test_gym_step_before_reset(env_id, maker):
     env = maker(env_id)
+    action = sample(env.action_space)
     with pytest.raises(EnvStateError, match=r"before reset\(\)"):
-        env.step(sample(env.action_space))
+        env.step(action)
 
 
 @pytest.mark.parametrize("env_id", AEC)
@@ -161,9 +163,10 @@ def test_gym_step_after_end(env_id, maker):
     while not done:
         _, _, term, trunc, _ = env.step(legal(env.unwrapped.env, "salesman", rng))
         done = term or trunc
+    action = sample(env.action_space)
     for _ in range(2):  # a second try must not fall through to another error
         with pytest.raises(EnvStateError, match=r"ended .*call reset\(\)"):
-            env.step(sample(env.action_space))
+            env.step(action)
     env.reset(seed=0)
     env.step(legal(env.unwrapped.env, "salesman", rng))  # reset recovers
 

@@ -56,9 +56,13 @@ def test_leaderboard_fields_and_files(tmp_path, persona_file):
 def test_customers_are_shared_across_agents(tmp_path, persona_file):
     run_benchmark(cfg(tmp_path, persona_file))
     records = [json.loads(line) for line in (tmp_path / "transcripts.jsonl").read_text().splitlines()]
-    seeds = {}
+    seeds, players = {}, {}
     for r in records:
-        seeds.setdefault((r["product"], r["persona_id"], r["trial"]), set()).add(r["seeds"]["customer"])
+        key = (r["product"], r["persona_id"], r["trial"])
+        seeds.setdefault(key, set()).add(r["seeds"]["customer"])
+        players.setdefault(key, set()).add(r["agent"])
+    assert len(seeds) == 2 * 12 * 2  # products x personas x trials
+    assert all(p == {"random", "scripted", "adaptive"} for p in players.values())  # each customer met every agent
     assert all(len(s) == 1 for s in seeds.values())
 
 

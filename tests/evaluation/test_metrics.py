@@ -43,6 +43,24 @@ def test_infrastructure_errors_are_counted_apart_never_as_failures():
     assert row["turns_to_close"] == 6 and row["termination_reasons"] == {"hung_up": 1, "rejected": 1, "sale": 1}
 
 
+def test_an_agent_whose_every_call_failed_has_null_rates_not_zero():
+    from aisalesman.evaluation.metrics import leaderboard
+    from aisalesman.evaluation.report import leaderboard_markdown, leaderboard_table
+
+    records = [_record("down", "no_conversion", "infra_error", trial=t) for t in range(3)]
+    records += [_record("up", "no_conversion", "rejected", trial=t) for t in range(3)]
+    down, up = leaderboard(records, k=3)
+    assert down["episodes"] == 3 and down["infra_errors"] == 3 and down["conversions"] == 0
+    for key in ("conversion_rate", "ci_low", "ci_high", "pass_hat_k", "hang_up_rate", "false_claim_rate",
+                "mean_turns", "mean_reward", "objection_resolution_rate"):
+        assert down[key] is None, key
+    assert up["conversion_rate"] == 0.0 and up["pass_hat_k"] == 0.0  # a real zero stays zero
+    table = leaderboard_markdown([down, up])
+    assert "| down | 3 | - | - | - |" in table and "| up | 3 | 0.0% |" in table
+    rendered = [r for r in leaderboard_table([down, up]).columns[0].cells]
+    assert rendered == ["up", "down"]  # unscored agents sort last
+
+
 def test_appointments_count_only_for_appointment_goals():
     from aisalesman.evaluation.metrics import converted
 

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 from pathlib import Path
 
 from aisalesman.core.errors import AISalesmanError, ConfigError, DataFileError
 from aisalesman.core.llm.base import BaseChatModel, ChatModel, ChatRequest, Completion
-from aisalesman.core.rundir import repair_torn_tail
+from aisalesman.core.rundir import repair_torn_tail, unwritable_reason
 
 __all__ = ["CacheMissError", "CachedChatModel", "cache_key"]
 
@@ -50,17 +49,6 @@ def _record(path: Path, lineno: int, line: bytes) -> tuple[str, Completion]:
                                   "not a cache file, so it is left untouched") from err
 
 
-def _unwritable(path: Path) -> str | None:
-    parent = path.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    if not parent.is_dir():
-        return f"{parent} is not a directory"
-    if not os.access(parent, os.W_OK | os.X_OK):
-        return f"{parent} is not writable"
-    return None
-
-
 class CachedChatModel(BaseChatModel):
     """``inner`` behind a JSONL cache at ``path`` (see the module docstring for modes)."""
 
@@ -83,7 +71,7 @@ class CachedChatModel(BaseChatModel):
         if not self.path.exists():
             if self.mode == "replay":
                 raise DataFileError(self.path, "no such cache file to replay from")
-            problem = _unwritable(self.path)
+            problem = unwritable_reason(self.path)
             if problem:
                 raise DataFileError(self.path, f"cannot create the cache file: {problem}")
             return

@@ -1,0 +1,34 @@
+"""Marks for tests that need an optional extra: a core-only install skips them instead of failing."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+__all__ = ["LLM", "TORCH", "missing", "need"]
+
+
+def missing(*modules: str) -> list[str]:
+    """The ``modules`` that cannot be imported here."""
+    out = []
+    for name in modules:
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            out.append(name)
+    return out
+
+
+def need(extra: str, *modules: str) -> pytest.MarkDecorator:
+    """Skip unless every one of ``modules`` (the ``extra``'s packages) imports."""
+    gone = missing(*modules)
+    return pytest.mark.skipif(bool(gone), reason=f"needs the {extra} extra ({', '.join(gone)} not installed)")
+
+
+#: The OpenAI client and the stub server (FastAPI, uvicorn).
+LLM = need("llm", "openai", "fastapi", "uvicorn")
+#: Local transformers models.
+TORCH = need("llm", "torch", "transformers")
