@@ -30,8 +30,10 @@ from tests.bad_inputs.fixtures import (
     populate,
 )
 from tests.bad_inputs.harness import Tree, check_untouched, check_user_error, run_in_process, run_subprocess
+from tests.extras import LLM, need
 
 LEAD = pytest.mark.xfail(strict=True, reason="output handling: lead")
+TRAIN_EXTRA = need("train", "ray", "torch", "tensorboardX")
 BLOCKED = {"noray": ("ray",), "nobayes": ("numpyro", "jax"), "nollm": ("uvicorn", "fastapi")}
 
 
@@ -44,7 +46,12 @@ def case(name: str, argv: str, *needles: str, lead: bool = False, how: str = "in
     words = argv.split()
     group = group or ("-".join(words[:2]) if words[0] in ("personas", "corpus") else words[0])
     name = name.replace("[", "").replace("]", "")
-    return pytest.param(argv, needles, how, id=f"{group}/{name}", marks=[LEAD] if lead else [])
+    marks = [LEAD] if lead else []
+    if group == "train" and how not in ("noray", "sub-noray"):
+        marks.append(TRAIN_EXTRA)  # train checks its extra before anything else
+    if group == "serve" and how != "nollm":
+        marks.append(LLM)  # serve checks its extra (fastapi, uvicorn) before anything else
+    return pytest.param(argv, needles, how, id=f"{group}/{name}", marks=marks)
 
 
 def files(prefix: str, table: dict[str, str], flag: str, *, name_file: bool = True) -> list:

@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 
 from aisalesman.cli import main
+from tests.extras import need
+
+TRAIN_EXTRA = need("train", "ray", "torch", "tensorboardX")
 
 FOREIGN = {"theirs.jsonl": b'{"precious": true}\n', "theirs.json": b'{"precious": true}\n',
            "theirs.yaml": b"precious: true\n", "binary.jsonl": b"\x00\xff\xfe" * 50}
@@ -105,13 +108,15 @@ def test_a_torn_cache_line_of_ours_is_repaired(workdir, capsys):
     assert (workdir / "a" / "transcripts.jsonl").read_bytes() == (workdir / "b" / "transcripts.jsonl").read_bytes()
 
 
-def test_every_run_directory_command_has_the_same_overwrite_rule(workdir, capsys):
-    for command in (["benchmark", "--agents", "random", "--trials", "1", "--quiet"], ["train"]):
-        code, err = run(capsys, *command, "--resume", "--overwrite", "--out", "r")
-        assert code == 2 and "--resume and --overwrite exclude each other" in err, command
+@pytest.mark.parametrize("command", [["benchmark", "--agents", "random", "--trials", "1", "--quiet"],
+                                     pytest.param(["train"], marks=TRAIN_EXTRA)], ids=["benchmark", "train"])
+def test_every_run_directory_command_has_the_same_overwrite_rule(workdir, capsys, command):
+    code, err = run(capsys, *command, "--resume", "--overwrite", "--out", "r")
+    assert code == 2 and "--resume and --overwrite exclude each other" in err, command
     assert not (workdir / "r").exists()
 
 
+@TRAIN_EXTRA
 def test_a_folder_of_user_files_is_never_emptied(workdir, capsys):
     (workdir / "sub").mkdir()
     (workdir / "sub" / "precious.txt").write_text("mine")

@@ -74,7 +74,7 @@ def benchmark(
         values["agent_config"] = read_agent_config(agent_config)
     cfg = load_config(BenchmarkConfig, path=config, overrides=overrides, values=values)
     with Progress(TextColumn("[bold]benchmark"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=err, disable=quiet, transient=True) as bar:
+                  console=err, disable=quiet or not err.is_terminal, transient=True) as bar:
         task = bar.add_task("episodes", total=None)
         result = run_benchmark(cfg, resume=resume, overwrite=overwrite,
                                progress=lambda done, total: bar.update(task, completed=done, total=total))

@@ -86,7 +86,7 @@ def train(
 
     require_extra("train", "ray", "torch", "tensorboardX", feature="train")
     with Progress(TextColumn("[bold]train"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-                  TimeRemainingColumn(), console=err, disable=quiet, transient=True) as bar:
+                  TimeRemainingColumn(), console=err, disable=quiet or not err.is_terminal, transient=True) as bar:
         task = bar.add_task("", total=cfg.env_steps)
 
         def show(row: dict) -> None:

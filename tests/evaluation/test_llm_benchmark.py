@@ -12,6 +12,7 @@ from aisalesman.core.llm import BaseChatModel
 from aisalesman.core.llm.scripted import _SALESMAN_LINES, ScriptedChatModel
 from aisalesman.evaluation.benchmark import run_benchmark
 from aisalesman.evaluation.runner import arun_episodes, episode_specs
+from tests.extras import LLM
 
 NORMAL_ENDS = {"sale", "appointment", "rejected", "hung_up", "dnc_honoured", "dnc_violated", "salesman_ended", "max_turns"}
 
@@ -169,6 +170,10 @@ def test_llm_settings_are_checked_before_anything_is_written(tmp_path):
     assert not (tmp_path / "w").exists()
     with pytest.raises(ConfigError, match="customer_mode"):
         _cfg(tmp_path, "m", customer_mode="wild")
+
+
+@LLM
+def test_an_unreachable_server_is_found_before_anything_is_written(tmp_path):
     out = tmp_path / "dead"
     dead = _cfg(tmp_path, "dead", customer_llm={"backend": "openai", "model": "m", "base_url": "http://127.0.0.1:9/v1"})
     with pytest.raises(LLMConnectionError, match="cannot connect"):

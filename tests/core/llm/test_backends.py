@@ -21,6 +21,7 @@ from aisalesman.core.errors import (
 from aisalesman.core.llm import CachedChatModel, CacheMissError, ChatRequest, SamplingParams, make_chat_model
 from aisalesman.core.llm.openai_backend import OpenAIChatModel, parse_retry_after
 from aisalesman.core.llm.scripted import ScriptedChatModel
+from tests.extras import LLM
 
 
 def req(text="hi", seed=None, **params):
@@ -198,6 +199,7 @@ def test_http_backend_limits_requests_in_flight(stub_server):
         assert peak == 3
 
 
+@LLM
 def test_unreachable_server_fails_preflight_with_one_line():
     m = OpenAIChatModel("x", base_url="http://127.0.0.1:9/v1", timeout=2.0)
     with pytest.raises(LLMConnectionError, match="cannot connect") as info:

@@ -59,6 +59,8 @@ HOSTILE = {
 @pytest.fixture(scope="module")
 def echo_server():
     """A server answering each chat request with the body ``served["body"]``, as given."""
+    pytest.importorskip("fastapi", reason="needs the llm extra")
+    pytest.importorskip("openai", reason="needs the llm extra")
     from fastapi import FastAPI
     from fastapi.responses import Response
 
