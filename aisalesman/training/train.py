@@ -255,7 +255,7 @@ def train(cfg: TrainConfig, *, resume: bool = False, overwrite: bool = False,
     writer = SummaryWriter(str(run.claim("tb")))
     iteration, steps, row = int(algo.iteration), (kept[-1]["env_steps"] if kept else 0), {}
     try:
-        with (run.path / "metrics.jsonl").open("a", encoding="utf-8") as fh:
+        with run.appender("metrics.jsonl") as fh:
             while steps < cfg.env_steps:
                 row = _iteration(algo, cfg, MODULE_ID, info=info)
                 iteration, steps = row["iteration"], row["env_steps"]
