@@ -84,7 +84,7 @@ def benchmark(
     for role, st in result.llm_stats.items():
         out.print(f"{role} model {st['model']}: {st['calls']} calls, {st['retries']} retries, {st['failures']} failures, "
                   f"{st['cache_hits']} cache hits, {st['prompt_tokens']}+{st['completion_tokens']} tokens")
-    out.print(f"wrote {result.out}/transcripts.jsonl, leaderboard.json, config.yaml, timings.json "
+    out.print(f"wrote {result.out}/run.json, transcripts.jsonl, leaderboard.json, config.yaml, timings.json "
               f"({result.episodes_run} episodes in {result.timings['seconds']:.1f} s)")
 
 
