@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
+
+from aisalesman.core.extras import installed
 
 __all__ = ["LLM", "TORCH", "missing", "need"]
 
 
 def missing(*modules: str) -> list[str]:
     """The ``modules`` that cannot be imported here."""
-    out = []
-    for name in modules:
-        try:
-            found = importlib.util.find_spec(name) is not None
-        except (ImportError, ValueError):
-            found = False
-        if not found:
-            out.append(name)
-    return out
+    return [name for name in modules if not installed(name)]
 
 
 def need(extra: str, *modules: str) -> pytest.MarkDecorator:

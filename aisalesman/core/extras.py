@@ -10,14 +10,15 @@ import importlib.util
 
 from aisalesman.core.errors import AISalesmanError
 
-__all__ = ["MissingExtraError", "require_extra"]
+__all__ = ["MissingExtraError", "installed", "require_extra"]
 
 
 class MissingExtraError(AISalesmanError, ImportError):
     """A feature needs an optional extra that is not installed."""
 
 
-def _installed(module: str) -> bool:
+def installed(module: str) -> bool:
+    """Whether ``module`` can be imported here (it is only looked up, not imported)."""
     try:
         return importlib.util.find_spec(module) is not None
     except (ImportError, ValueError):  # a parent package missing, or a module without a spec
@@ -30,7 +31,7 @@ def require_extra(extra: str, *modules: str, feature: str) -> None:
     The check only looks the packages up (it imports none), so it is cheap enough to run
     before any work starts.
     """
-    missing = [m for m in modules if not _installed(m)]
+    missing = [m for m in modules if not installed(m)]
     if missing:
         raise MissingExtraError(f"{feature} needs the '{extra}' extra ({', '.join(missing)} not installed): "
                                 f"pip install 'aisalesman[{extra}]'")

@@ -47,8 +47,8 @@ def prepare_supervision(cfg: TrainConfig, run: RunDir, log: Callable[[str], None
     """
     from aisalesman.training.data import bc_dataset, raw_label_weights
 
-    need_posterior = cfg.method == "bayes_ppo" or (cfg.shaping_scale > 0)
-    if cfg.method == "ppo" and not need_posterior:
+    need_corpus, need_posterior = _supervision_needed(cfg)
+    if not need_corpus:
         return None, None, {}
     dialogues = given[0] if given[0] is not None else _corpus(cfg, run, log)
     posterior = None
@@ -67,13 +67,22 @@ def prepare_supervision(cfg: TrainConfig, run: RunDir, log: Callable[[str], None
     return bc, act_values, info
 
 
+def _supervision_needed(cfg: TrainConfig) -> tuple[bool, bool]:
+    """Whether the method uses the corpus, and the posterior (BC weights or shaping)."""
+    need_posterior = cfg.method == "bayes_ppo" or cfg.shaping_scale > 0
+    return cfg.method != "ppo" or need_posterior, need_posterior
+
+
 def read_supervision(cfg: TrainConfig) -> tuple[Any, Any]:
-    """The corpus and posterior files the config names (None where it names none), read and checked."""
+    """The corpus and posterior files the config names and its method uses (None otherwise), read and checked."""
     from aisalesman.data.telesales import load_corpus
     from aisalesman.training.bayes import Posterior
 
+    need_corpus, need_posterior = _supervision_needed(cfg)
+    if not need_corpus:
+        return None, None
     dialogues = load_corpus(cfg.corpus.path)[0] if cfg.corpus.path else None
-    posterior = Posterior.load(cfg.posterior.path) if cfg.posterior.path else None
+    posterior = Posterior.load(cfg.posterior.path) if cfg.posterior.path and need_posterior else None
     return dialogues, posterior
 
 
