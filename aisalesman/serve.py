@@ -12,8 +12,9 @@ and product), so the customer's hidden state is rebuilt exactly. The built-in cu
 regenerates its earlier replies (cheap, and checked against the client's); an LLM
 customer takes the client's ``assistant`` messages as what it said and calls its model
 only for the new reply (its anchored state, if any, is advanced without the model). The rules are those of
-the environment (:class:`~aisalesman.envs.call.SalesCall`), and the response carries them
-in an extra top-level field ``aisalesman``::
+the environment (:class:`~aisalesman.envs.call.SalesCall`), the utterances are read by the
+server's reader (``--reader``; the project default otherwise), which the customer hears the
+salesman through too, and the response carries them in an extra top-level field ``aisalesman``::
 
     {"decision": "continue" | "accept" | "reject" | "hang_up" | "do_not_call" | null,
      "act": customer act, "objection": objection type or null, "turn": index of the reply,
@@ -41,6 +42,9 @@ from aisalesman.core.scenario import Scenario
 from aisalesman.core.seeding import derive_seed
 from aisalesman.core.types import CustomerDecision, Goal, Role
 from aisalesman.customers.base import CustomerObservation, make_customer
+from aisalesman.dialogue.acts import ACT_DECISION, decision_act
+from aisalesman.dialogue.configured import env_reader
+from aisalesman.dialogue.reading import Reader
 from aisalesman.envs.call import SalesCall
 
 __all__ = ["bind_socket", "create_app", "serve"]
@@ -56,11 +60,8 @@ def _decision_of(call: SalesCall) -> str | None:
     turn = call.turns[-1]
     if "decision" in turn.meta:
         return turn.meta["decision"]
-    for act, decision in (("request_dnc", "do_not_call"), ("hang_up", "hang_up"), ("accept", "accept"),
-                          ("reject", "reject")):
-        if act in turn.acts:
-            return decision
-    return "continue"
+    act = decision_act(turn.acts)
+    return "continue" if act is None else str(ACT_DECISION[act])
 
 
 class CustomerService:
@@ -68,7 +69,7 @@ class CustomerService:
 
     def __init__(self, personas: Sequence[Persona], products: Sequence[Product], *, default_product: str | None = None,
                  customer: str = "persona", customer_kwargs: dict[str, Any] | None = None, chat_model: Any = None,
-                 seed: int = 0, goal: str = "sale", max_turns: int = 40) -> None:
+                 seed: int = 0, goal: str = "sale", max_turns: int = 40, reader: str | Reader | None = None) -> None:
         if not personas or not products:
             raise ConfigError("serve needs at least one persona and one product")
         self.personas = {p.id: p for p in personas}
@@ -79,6 +80,7 @@ class CustomerService:
         self.customer = customer
         self.customer_kwargs = dict(customer_kwargs or {})
         self.chat_model = chat_model
+        self.reader = env_reader(reader)
         self._new_customer()  # fail at start-up on an unknown or unusable customer
         self.seed = seed
         self.goal = Goal(goal)
@@ -119,7 +121,7 @@ class CustomerService:
         customer = self._new_customer()
         customer.reset(scenario, seed=seed)
         takes_history = hasattr(customer, "advance")
-        call = SalesCall(scenario)
+        call = SalesCall(scenario, reader=self.reader)
         mismatch = False
         reply = None
         for i in range(0, len(talk), 2):
@@ -133,7 +135,7 @@ class CustomerService:
             if call.done:
                 reply = None
                 continue
-            obs = CustomerObservation(scenario, tuple(call.turns))
+            obs = CustomerObservation(scenario, tuple(call.turns), self.reader)
             said = talk[i + 1]["content"] if i + 1 < len(talk) else None
             if said is not None and takes_history:
                 customer.advance(obs)

@@ -9,7 +9,7 @@ import numpy as np
 
 import aisalesman  # noqa: F401  (registers the envs with Gymnasium)
 from aisalesman.core.types import SalesAct
-from aisalesman.envs.act_level import SALES_ACTS
+from aisalesman.dialogue.state import SALES_ACTS
 
 INDEX = {act: i for i, act in enumerate(SALES_ACTS)}
 PLAN = [SalesAct.GREET, SalesAct.ASK_NEED, SalesAct.BUSINESS_ANALYSIS, SalesAct.PRESENT_PRODUCT, SalesAct.EVIDENCE]

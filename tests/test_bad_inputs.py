@@ -78,6 +78,9 @@ BENCHMARK = [
     case("concurrency-zero", f"{B} --concurrency 0", "concurrency"),
     case("concurrency-huge", f"{B} --concurrency 1000000000", "concurrency", "1000000000"),
     case("max-turns-one", f"{B} --max-turns 1", "max_turns"),
+    case("reader-unknown", f"{B} --reader nope", "reader", "nope"),
+    case("reader-typo", f"{B} --reader lexicn", "reader", "did you mean 'lexicon'"),
+    case("reader-override", f"{B} reader=learnd", "reader", "did you mean 'learned'"),
     case("seed-nan", f"{B} --seed nan", "--seed"),
     case("seed-1e999", f"{B} --seed 1e999", "--seed"),
     case("goal", f"{B} --goal fame", "goal", "fame"),
@@ -181,6 +184,7 @@ SIMULATE = [
     case("seed-1e999", f"{S} --seed 1e999", "--seed"),
     case("customer-typo", f"{S} --customer persna", "did you mean 'persona'"),
     case("customer-mode", f"{S} --customer-mode loose", "customer_mode"),
+    case("reader-typo", f"{S} --reader lexicn", "reader", "did you mean 'lexicon'"),
     case("customer-backend", f"{S} --customer llm --customer-backend bogus", "bogus"),
     case("unknown-option", f"{S} --bogus", "--bogus"),
     case("extra-argument", f"{S} extra", "extra"),
@@ -223,6 +227,7 @@ SERVE = [
     case("default-product", f"{V} --default-product nosuch", "nosuch"),
     case("customer-typo", f"{V} --customer persna", "did you mean 'persona'"),
     case("customer-mode", f"{V} --customer-mode loose", "customer_mode"),
+    case("reader-typo", f"{V} --reader lexicn", "reader", "did you mean 'lexicon'"),
     case("customer-backend", f"{V} --customer llm --customer-backend bogus", "bogus"),
     case("seed-nan", f"{V} --seed nan", "--seed"),
     case("port-busy-process", f"{V} --port {{port}}", "{port}", how="sub"),
@@ -312,6 +317,20 @@ CORPUS_IMPORT = [
     case("out-directory", "corpus import corpus.jsonl --out adir.jsonl --overwrite", "adir.jsonl"),
     case("out-inside-a-file", "corpus import corpus.jsonl --out notes.txt/x.jsonl", "notes.txt"),
     case("out-unwritable", "corpus import corpus.jsonl --out ro/x.jsonl", "ro"),
+    case("reader-typo", f"{CI} corpus.jsonl --reader lexicn", "--reader", "did you mean 'lexicon'"),
+]
+
+READER_EVAL = [
+    case("reader-typo", "reader eval --reader lexicn", "did you mean 'lexicon'", group="reader-eval"),
+    case("data-missing", "reader eval --reader lexicon --data missing.jsonl", "missing.jsonl", group="reader-eval"),
+    case("data-not-records", "reader eval --reader lexicon --data notes.txt", "notes.txt", group="reader-eval"),
+    case("split-unknown", "reader eval --reader lexicon --split nope", "unknown split 'nope'", group="reader-eval"),
+    case("encoder-for-lexicon", "reader eval --reader lexicon --encoder static", "--encoder", group="reader-eval"),
+    case("backend-for-lexicon", "reader eval --reader lexicon --backend scripted", "--backend", group="reader-eval"),
+    case("out-suffix", "reader fit --out weights.txt", "weights.txt", group="reader-fit"),
+    case("out-missing", "reader fit", "--out", group="reader-fit"),
+    case("out-existing", "reader fit --out existing.jsonl", "existing.jsonl", group="reader-fit"),
+    case("encoder-unknown", "reader fit --encoder nope --out w.npz", "unknown text encoder 'nope'", group="reader-fit"),
 ]
 
 # --- build-library, fit-bayes, train --------------------------------------------------------------------------------
@@ -374,6 +393,8 @@ TRAIN = [
                    "ppo.nosuch=1", "posterior.method=gibbs", "posterior.samples=1000000000000",
                    "posterior.chains=0")],
     case("override-no-equals", f"{T} env_steps", "env_steps"),
+    case("reader-typo", f"{T} --reader lexicn", "reader", "did you mean 'lexicon'"),
+    case("override-reader", f"{T} reader=nope", "reader", "nope"),
     case("override-seed-bigint", f"{T} seed={HUGE_INT}", "seed"),
     case("corpus-missing", f"{T} corpus.path=nope.jsonl", "nope.jsonl"),
     case("corpus-binary", f"{T} corpus.path=ts_binary.json", "ts_binary.json"),
@@ -393,7 +414,7 @@ EXTRAS = [
 ]
 
 CASES = [*BENCHMARK, *SIMULATE, *REPORT, *SERVE, *LIST, *PERSONAS_GENERATE, *CORPUS_GENERATE, *CORPUS_STATS,
-         *CORPUS_IMPORT, *BUILD_LIBRARY, *FIT_BAYES, *TRAIN, *EXTRAS]
+         *CORPUS_IMPORT, *READER_EVAL, *BUILD_LIBRARY, *FIT_BAYES, *TRAIN, *EXTRAS]
 
 
 @pytest.fixture(scope="module")

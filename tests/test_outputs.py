@@ -52,7 +52,8 @@ TARGETS = {"personas": ["theirs.jsonl", "theirs.json", "theirs.yaml", "binary.js
 
 @pytest.fixture(scope="module")
 def corpus_file(tmp_path_factory) -> str:
-    from aisalesman.data.corpus import generate_corpus, write_corpus
+    from aisalesman.data.corpus import write_corpus
+    from aisalesman.evaluation.corpus_gen import generate_corpus
 
     path = tmp_path_factory.mktemp("corpus") / "c.jsonl"
     write_corpus(generate_corpus(4, label_noise=0.2, seed=1), path)

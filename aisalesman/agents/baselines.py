@@ -1,7 +1,8 @@
 """Baseline salesmen: ``random``, ``scripted`` (a fixed stage machine), ``adaptive`` and
 ``flawed`` (adaptive with deliberate mistakes, for corpora with bad examples).
 
-All speak through the :class:`TemplateRealiser`; none uses an LLM.
+All speak through the :class:`TemplateRealiser`; none uses an LLM. The adaptive agents
+listen to the customer through the reader their observation carries (the environment's).
 """
 
 from __future__ import annotations
@@ -9,12 +10,12 @@ from __future__ import annotations
 import random
 
 from aisalesman.agents.base import AgentTurn, SalesObservation, register
-from aisalesman.agents.realiser import TemplateRealiser, default_plan, feature_for_needs
-from aisalesman.agents.stages import default_stage_machine
 from aisalesman.core.errors import ConfigError
 from aisalesman.core.scenario import SalesmanView
 from aisalesman.core.types import CustomerAct, ObjectionType, SalesAct
-from aisalesman.customers.understanding import mentioned_needs, read_customer
+from aisalesman.dialogue.configured import env_reader
+from aisalesman.dialogue.realiser import TemplateRealiser, default_plan, feature_for_needs
+from aisalesman.dialogue.stages import default_stage_machine
 
 __all__ = ["AdaptiveAgent", "FlawedAgent", "RandomAgent", "ScriptedAgent"]
 
@@ -151,10 +152,10 @@ class AdaptiveAgent(_TemplateAgent):
     def act(self, observation: SalesObservation) -> AgentTurn:
         last = observation.last_customer_turn
         if last is not None:
-            reading = read_customer(last.text)
+            reading = env_reader(observation.reader).read_customer(last.text)
             if CustomerAct.REQUEST_DNC in reading.acts:
                 return self._say((SalesAct.HONOUR_DNC,))
-            self._listen(last.text, reading)
+            self._listen(reading)
         acts = self._next_acts()
         self.done.update(acts)
         kw = {"plan": self.plan, "feature": self.feature}
@@ -165,7 +166,7 @@ class AdaptiveAgent(_TemplateAgent):
     def _observe(self, observation: SalesObservation) -> None:
         last = observation.last_customer_turn
         if last is not None:
-            self._listen(last.text, read_customer(last.text))
+            self._listen(env_reader(observation.reader).read_customer(last.text))
 
     def _note(self, act: SalesAct) -> None:
         self.done.add(act)
@@ -183,8 +184,9 @@ class AdaptiveAgent(_TemplateAgent):
     def guidance_fields(self) -> dict:
         return self.realiser.fields(self.plan, self.feature)
 
-    def _listen(self, text: str, reading) -> None:
-        for need in mentioned_needs(text):
+    def _listen(self, reading) -> None:
+        """Take in a customer turn as read: the needs it mentions, the objection it raises."""
+        for need in reading.needs:
             if need not in self.needs:
                 self.needs.append(need)
         if self.feature is None:

@@ -10,7 +10,7 @@ Each turn DOGA
    customer's last utterance times posterior success;
 4. fills each outline's placeholders from the CRM view and the knowledge base, dropping
    every sentence it cannot fill and every sentence whose claim the knowledge base
-   contradicts (nothing is invented);
+   contradicts, as the observation's reader (the environment's) reads it (nothing is invented);
 5. hands the inner agent a :class:`Guidance`: agents with ``act_guided`` / ``aact_guided``
    (the template baselines realise the intent with the outline, the LLM salesman gets it in
    its prompt) follow it; any other agent acts as usual and DOGA speaks the outline
@@ -42,14 +42,21 @@ from typing import Any
 
 from aisalesman.agents.base import AgentTurn, SalesObservation, agents
 from aisalesman.agents.library import ScriptLibrary, fill_outline
-from aisalesman.agents.realiser import TemplateRealiser
 from aisalesman.core.errors import ConfigError, DataFileError
+from aisalesman.core.registry import Registry
 from aisalesman.core.scenario import SalesmanView
 from aisalesman.core.seeding import derive_seed
 from aisalesman.core.types import CustomerAct, Role
-from aisalesman.customers.understanding import claim_checker
+from aisalesman.dialogue.configured import env_reader
+from aisalesman.dialogue.realiser import TemplateRealiser
+from aisalesman.dialogue.state import SALES_ACTS
 
-__all__ = ["DOGAAgent", "Guidance", "default_library_path", "load_library"]
+__all__ = ["DOGAAgent", "Guidance", "default_library_path", "intent_policies", "load_library"]
+
+#: Loaders of trained act-level policies for ``intent_policy``, as lazy ``"module:attr"``
+#: targets: the training stack sits above the agents, so it is imported only when asked for.
+intent_policies: Registry[Any] = Registry("intent policy")
+intent_policies.register("rllib", "aisalesman.training.policy_agent:ActPolicy")
 
 
 @dataclass(frozen=True)
@@ -117,9 +124,7 @@ class DOGAAgent:
         self.top_k = top_k
         self.intent_policy = None
         if intent_policy:
-            from aisalesman.training.policy_agent import ActPolicy
-
-            self.intent_policy = ActPolicy(intent_policy)
+            self.intent_policy = intent_policies.get("rllib")(intent_policy)
         self.library.next_intent_model  # fit now, not on the first turn  # noqa: B018
 
     def reset(self, view: SalesmanView, *, seed: int) -> None:
@@ -127,13 +132,15 @@ class DOGAAgent:
         self.inner.reset(view, seed=seed)
         self.rng = random.Random(derive_seed(seed, "doga"))
         self.realiser = TemplateRealiser(view, self.rng)
-        self.checker = claim_checker(view.product)
 
     # ------------------------------------------------------------ guidance
-    def _truthful(self, sentence: str) -> bool:
-        return all(c.valid for c in self.checker.check(sentence))
-
     def guidance(self, observation: SalesObservation) -> Guidance:
+        """This turn's intent and filled outline; outline sentences are checked by the observation's reader."""
+        reader, product = env_reader(observation.reader), self.view.product
+
+        def truthful(sentence: str) -> bool:
+            return all(c.valid for c in reader.claims(sentence, product))
+
         turns = observation.turns
         # the last intent the machine knows (a turn read as ``other`` does not reset the call to its start)
         previous = next((t.intent for t in reversed(turns)
@@ -144,7 +151,7 @@ class DOGAAgent:
         dnc = any(CustomerAct.REQUEST_DNC in t.acts for t in turns if t.speaker == Role.CUSTOMER)
         legal = self.machine.legal(previous, dnc_requested=dnc, objection_open=objection_open)
         if self.intent_policy is not None:
-            intent, confidence = self._policy_intent(turns, legal)
+            intent, confidence = self._policy_intent(turns, legal, reader)
         else:
             choice = self.library.next_intent_model.predict(previous, context, objection_open=objection_open,
                                                             legal=legal)
@@ -153,17 +160,15 @@ class DOGAAgent:
         fields = fields_of() if fields_of is not None else self.realiser.fields()
         filled = []
         for entry, _ in self.library.retrieve(intent, context, self.top_k):
-            text = fill_outline(entry.outline, fields, keep=self._truthful)
+            text = fill_outline(entry.outline, fields, keep=truthful)
             if text:
                 filled.append((entry.id, text))
         return Guidance(intent, self.machine.capability(intent), filled[0][1] if filled else "",
                         tuple(t for _, t in filled[1:]), tuple(i for i, _ in filled), round(confidence, 4))
 
-    def _policy_intent(self, turns, legal) -> tuple[str, float]:
+    def _policy_intent(self, turns, legal, reader) -> tuple[str, float]:
         """The trained policy's most likely act among the intents legal now."""
-        from aisalesman.envs.act_level import SALES_ACTS
-
-        p = self.intent_policy.probabilities(self.view, turns)
+        p = self.intent_policy.probabilities(self.view, turns, reader=reader)
         legal = set(legal)
         allowed = [i for i, a in enumerate(SALES_ACTS) if str(a) in legal]
         best = max(allowed, key=lambda i: p[i])

@@ -27,12 +27,12 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from aisalesman.agents.stages import StageMachine, default_stage_machine
 from aisalesman.core.errors import ConfigError, LLMError
 from aisalesman.core.llm.base import ChatModel, ChatRequest, SamplingParams, run_sync
 from aisalesman.core.llm.untrusted import clip
 from aisalesman.core.prompts import PromptSet
 from aisalesman.core.types import Role
+from aisalesman.dialogue.stages import StageMachine, default_stage_machine
 
 __all__ = ["IntentPrediction", "LLMIntentClassifier", "NextIntentModel", "TfidfIntentClassifier",
            "labelled_turns", "transitions"]

@@ -53,13 +53,13 @@ import numpy as np
 
 from aisalesman.agents.intents import NextIntentModel, TfidfIntentClassifier, Transition, labelled_turns, transitions
 from aisalesman.agents.library_format import FORMAT, VERSION, LibraryFileV1, LibraryFileV2, dump_models, load_models, read_file
-from aisalesman.agents.stages import StageMachine, default_stage_machine
 from aisalesman.core.errors import ConfigError, DataFileError
 from aisalesman.core.rundir import atomic_write
 from aisalesman.core.types import Role
+from aisalesman.dialogue.stages import StageMachine, default_stage_machine
 
 __all__ = ["FORMAT", "VERSION", "ScriptEntry", "ScriptLibrary", "abstract", "build_library", "fill_outline",
-           "read_weights", "success_weights"]
+           "success_weights"]
 
 UNFILLABLE = ("amount", "percent", "number")
 _PLACEHOLDER = re.compile(r"\{([a-z_0-9]+)\}")
@@ -87,39 +87,14 @@ def success_weights(dialogues: Iterable[Any], weights: Mapping[str, float] | Non
     return out
 
 
-def read_weights(path: str | Path) -> dict[str, float]:
-    """Dialogue success weights: a JSON object ``{id: p}``, records with ``id`` and ``weight``, or a
-    posterior file from ``aisalesman fit-bayes`` (its per-dialogue success probabilities)."""
-    from aisalesman.core.files import read_records, read_structured
-
-    path = Path(path)
-    data = read_structured(path) if path.suffix == ".json" else None
-    if isinstance(data, dict) and data.get("format") == "aisalesman-posterior":
-        from aisalesman.training.bayes import Posterior
-
-        data = Posterior.load(path).weight_map()
-    if not isinstance(data, dict):
-        records = data if isinstance(data, list) else read_records(path)
-        try:
-            data = {str(r["id"]): r["weight"] for r in records}
-        except (KeyError, TypeError) as err:
-            raise DataFileError(path, f"records need 'id' and 'weight' fields ({type(err).__name__}: {err})") from err
-    out = {}
-    for k, v in data.items():
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.0 <= v <= 1.0:
-            raise DataFileError(path, f"weight of {k!r} must be a number in [0, 1], got {v!r}")
-        out[str(k)] = float(v)
-    return out
-
-
 @lru_cache(maxsize=4096)
 def _known_values(persona_id: str | None, product_key: str | None) -> tuple[tuple[str, str], ...]:
     """``(value, placeholder)`` pairs for the dialogue's persona and product, longest value first."""
     import random
 
-    from aisalesman.agents.realiser import TemplateRealiser
     from aisalesman.core.scenario import Scenario
     from aisalesman.data.loading import builtin_personas_by_id, builtin_product_names, load_product
+    from aisalesman.dialogue.realiser import TemplateRealiser
 
     persona = builtin_personas_by_id().get(persona_id or "")
     if persona is None or product_key not in builtin_product_names():

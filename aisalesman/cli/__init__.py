@@ -14,7 +14,7 @@ from typing import Optional
 import typer
 from typer.exceptions import TyperException
 
-from aisalesman.cli import data, run, serving, training  # noqa: F401  (register the commands)
+from aisalesman.cli import data, reading, run, serving, training  # noqa: F401  (register the commands)
 from aisalesman.cli._app import app, err
 from aisalesman.core.errors import AISalesmanError
 

@@ -7,6 +7,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from aisalesman.dialogue import DEFAULT_ENV_READER
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="AI-Salesman: simulate, benchmark and train LLM-driven telemarketing agents.")
 personas_app = typer.Typer(no_args_is_help=True, help="Persona banks: generate populations to edit and reuse.")
@@ -30,6 +32,8 @@ CUSTOMER_BASE_URL = typer.Option(None, help="LLM customer server URL (OpenAI-com
 SALESMAN_BACKEND = typer.Option(None, help="LLM salesman (agent 'llm') backend")
 SALESMAN_MODEL = typer.Option(None, help="LLM salesman model name, path or hub id")
 SALESMAN_BASE_URL = typer.Option(None, help="LLM salesman server URL (OpenAI-compatible)")
+READER = typer.Option(None, help="what reads every utterance (acts, objections, decisions, claims): lexicon, "
+                                 f"learned or llm [default: {DEFAULT_ENV_READER}]")
 
 
 #: What each single-file output is, its suffixes, and how to recognise one we wrote

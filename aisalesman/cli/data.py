@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Optional
 
 import typer
 from rich.table import Table
 
-from aisalesman.cli._app import check_out, corpus_app, out, personas_app
+from aisalesman.cli._app import READER, check_out, corpus_app, out, personas_app
 from aisalesman.core.errors import ConfigError
 
 
@@ -60,7 +61,8 @@ def corpus_generate(
     overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing file"),
 ) -> None:
     """Write a synthetic corpus: our customers against a mix of salesmen, with noisy outcome labels."""
-    from aisalesman.data.corpus import corpus_stats, generate_corpus, read_corpus_jsonl, write_corpus
+    from aisalesman.data.corpus import corpus_stats, read_corpus_jsonl, write_corpus
+    from aisalesman.evaluation.corpus_gen import generate_corpus
 
     shares = _parse_mix(mix) if mix else None
     check_out(out_file, "corpus", overwrite)
@@ -137,14 +139,22 @@ def corpus_import(
     path: Path = typer.Argument(..., help="a TeleSalesCorpus-shaped JSON (or JSON lines) file"),
     out_file: Path = typer.Option(..., "--out", help="output file in our corpus format (.jsonl)"),
     overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing file"),
+    reader: Optional[str] = READER,
 ) -> None:
-    """Convert a corpus of undocumented schema into our JSONL format, reporting what was not mapped."""
-    from aisalesman.data.corpus import write_corpus
-    from aisalesman.data.telesales import load_telesales_corpus
+    """Convert a corpus of undocumented schema into our JSONL format, its turns labelled by the reader.
 
+    Reports what was not mapped. Salesman turns get acts and intents, customer turns acts and
+    objections (and claims, for shipped products), read by --reader.
+    """
+    from aisalesman.data.corpus import write_corpus
+    from aisalesman.data.telesales import label_dialogues, load_telesales_corpus
+    from aisalesman.dialogue.configured import check_reader_name, default_reader_name, env_reader
+
+    reader = check_reader_name(reader, field="--reader") if reader is not None else default_reader_name()
     check_out(out_file, "corpus", overwrite)
     dialogues, load_report = load_telesales_corpus(path)
     for line in load_report.lines():
         out.print(line, markup=False, highlight=False)
-    out.print(f"wrote {write_corpus(dialogues, out_file)} dialogues to {out_file}")
+    dialogues = label_dialogues(dialogues, env_reader(reader))
+    out.print(f"wrote {write_corpus(dialogues, out_file)} dialogues to {out_file} (turns labelled by reader {reader!r})")
 

@@ -14,6 +14,7 @@ from aisalesman.cli._app import (
     CUSTOMER_MODE,
     CUSTOMER_MODEL,
     OVERRIDES,
+    READER,
     SALESMAN_BACKEND,
     SALESMAN_BASE_URL,
     SALESMAN_MODEL,
@@ -54,6 +55,7 @@ def benchmark(
     salesman_base_url: Optional[str] = SALESMAN_BASE_URL,
     llm_cache: Optional[str] = typer.Option(None, help="completion cache file for every LLM (opt-in)"),
     cache_mode: Optional[str] = typer.Option(None, help="read_write, or replay (answers only from the cache)"),
+    reader: Optional[str] = READER,
     resume: bool = typer.Option(False, "--resume", help="continue the run already in --out"),
     overwrite: bool = typer.Option(False, "--overwrite", help="replace the run already in --out"),
     quiet: bool = typer.Option(False, "--quiet", help="no progress bar"),
@@ -65,7 +67,7 @@ def benchmark(
 
     values = {"personas": personas, "products": products, "trials": trials, "seed": seed, "workers": workers,
               "out": out_dir, "goal": goal, "max_turns": max_turns, "customer": customer,
-              "concurrency": concurrency, "customer_mode": customer_mode}
+              "concurrency": concurrency, "customer_mode": customer_mode, "reader": reader}
     values.update(llm_values(customer_backend, customer_model, customer_base_url, salesman_backend, salesman_model,
                               salesman_base_url, llm_cache, cache_mode))
     if agents is not None:
@@ -85,7 +87,7 @@ def benchmark(
         out.print(f"{role} model {st['model']}: {st['calls']} calls, {st['retries']} retries, {st['failures']} failures, "
                   f"{st['cache_hits']} cache hits, {st['prompt_tokens']}+{st['completion_tokens']} tokens")
     out.print(f"wrote {result.out}/run.json, transcripts.jsonl, leaderboard.json, config.yaml, timings.json "
-              f"({result.episodes_run} episodes in {result.timings['seconds']:.1f} s)")
+              f"({result.episodes_run} episodes in {result.timings['seconds']:.1f} s; read by {result.reader})")
 
 
 def _find_persona(persona_id: str, source: Optional[str]):
@@ -118,6 +120,7 @@ def simulate(
     salesman_backend: Optional[str] = SALESMAN_BACKEND,
     salesman_model: Optional[str] = SALESMAN_MODEL,
     salesman_base_url: Optional[str] = SALESMAN_BASE_URL,
+    reader: Optional[str] = READER,
 ) -> None:
     """Play one call and print it, coloured by speaker."""
     from aisalesman.agents.base import agents as agent_registry
@@ -136,22 +139,24 @@ def simulate(
     prod = load_product(product)
     Scenario(p, prod, Goal(goal), max_turns)  # validates the limits
     from aisalesman.core.config import BenchmarkConfig, load_config
-    from aisalesman.evaluation.benchmark import episode_settings
+    from aisalesman.evaluation.benchmark import episode_settings, resolve_config
 
-    cfg = load_config(BenchmarkConfig, values={"agents": [agent], "customer": customer, "customer_mode": customer_mode,
-                                               **llm_values(customer_backend, customer_model, customer_base_url,
-                                                             salesman_backend, salesman_model, salesman_base_url)})
+    cfg = resolve_config(load_config(BenchmarkConfig, values={
+        "agents": [agent], "customer": customer, "customer_mode": customer_mode, "reader": reader,
+        **llm_values(customer_backend, customer_model, customer_base_url, salesman_backend, salesman_model,
+                     salesman_base_url)}))
     agent_kwargs, customer_kwargs, models = episode_settings(cfg)
     for m in models.values():
         if m is not None:
             m.preflight()
     transcript = run_episode(EpisodeSpec(0, agent, p, prod, 0, seed, Goal(goal), max_turns, customer,
-                                         agent_kwargs[agent], customer_kwargs=customer_kwargs), models)
+                                         agent_kwargs[agent], customer_kwargs=customer_kwargs, reader=cfg.reader),
+                             models)
     if as_json:
         out.print(transcript_to_json(transcript), markup=False, highlight=False, soft_wrap=True)
         return
     out.print(f"[bold]{agent}[/] calls [bold]{p.crm.name}[/] of {p.crm.business_name} "
-              f"({p.segment} persona {p.id}) about {prod.name}; seed {seed}")
+              f"({p.segment} persona {p.id}) about {prod.name}; seed {seed}; read by {cfg.reader}")
     for turn in transcript.turns:
         colour = "cyan" if turn.speaker == "salesman" else "yellow"
         flags = " [red](false claim)[/]" if turn.false_claims else ""

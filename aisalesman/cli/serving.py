@@ -12,6 +12,7 @@ from aisalesman.cli._app import (
     CUSTOMER_BASE_URL,
     CUSTOMER_MODE,
     CUSTOMER_MODEL,
+    READER,
     app,
     err,
     llm_values,
@@ -35,6 +36,7 @@ def serve(
     customer_backend: Optional[str] = CUSTOMER_BACKEND,
     customer_model: Optional[str] = CUSTOMER_MODEL,
     customer_base_url: Optional[str] = CUSTOMER_BASE_URL,
+    reader: Optional[str] = READER,
 ) -> None:
     """Serve simulated customers as OpenAI-compatible chat models (customer/<persona_id>)."""
     from aisalesman.core.errors import ConfigError
@@ -52,21 +54,21 @@ def serve(
     if api_key_env and not os.environ.get(api_key_env):
         raise ConfigError(f"api_key_env: environment variable {api_key_env} is not set or empty")
     from aisalesman.core.config import BenchmarkConfig, load_config
-    from aisalesman.evaluation.benchmark import episode_settings
+    from aisalesman.evaluation.benchmark import episode_settings, resolve_config
 
-    cfg = load_config(BenchmarkConfig, values={"customer": customer, "customer_mode": customer_mode,
-                                               **llm_values(customer_backend, customer_model, customer_base_url,
-                                                             None, None, None)})
+    cfg = resolve_config(load_config(BenchmarkConfig, values={
+        "customer": customer, "customer_mode": customer_mode, "reader": reader,
+        **llm_values(customer_backend, customer_model, customer_base_url, None, None, None)}))
     _, customer_kwargs, models = episode_settings(cfg)
     if models["customer"] is not None:
         models["customer"].preflight()
     service = CustomerService(load_personas(personas), load_products(products), default_product=default_product,
                               customer=customer, customer_kwargs=customer_kwargs, chat_model=models["customer"],
-                              seed=seed, goal=goal, max_turns=max_turns)
+                              seed=seed, goal=goal, max_turns=max_turns, reader=cfg.reader)
 
     def announce(url: str) -> None:  # once the address is bound: a busy port is one error line, not two
         err.print(f"serving {len(service.personas)} {customer} customers (customer/<persona_id>) on {url}"
-                  + (" with bearer-token auth" if api_key_env else ""), highlight=False)
+                  + (" with bearer-token auth" if api_key_env else "") + f"; read by {cfg.reader}", highlight=False)
 
     run_server(service, host=host, port=port, api_key_env=api_key_env, announce=announce)
 

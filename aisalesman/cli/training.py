@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from aisalesman.cli._app import OVERRIDES, app, check_out, err, out
+from aisalesman.cli._app import OVERRIDES, READER, app, check_out, err, out
 
 
 @app.command("build-library")
@@ -27,8 +27,9 @@ def build_library_command(
 ) -> None:
     """Mine a script library (outlines per intent with posterior success) from a corpus, for DOGA."""
     from aisalesman.agents.intents import TfidfIntentClassifier, labelled_turns
-    from aisalesman.agents.library import build_library, read_weights
+    from aisalesman.agents.library import build_library
     from aisalesman.data.telesales import load_corpus
+    from aisalesman.training.bayes import read_weights
 
     check_out(out_file, "library", overwrite)
     a, b = _parse_prior(prior)
@@ -72,6 +73,7 @@ def train(
     resume: bool = typer.Option(False, "--resume", help="continue the run in --out from its latest checkpoint"),
     overwrite: bool = typer.Option(False, "--overwrite", help="replace the run already in --out"),
     quiet: bool = typer.Option(False, "--quiet", help="no progress display"),
+    reader: Optional[str] = READER,
 ) -> None:
     """Train a salesman policy on the act-level env with RLlib: ppo, bc_ppo or bayes_ppo.
 
@@ -81,7 +83,7 @@ def train(
     from aisalesman.training.config import TrainConfig
     from aisalesman.training.train import train as run_training
 
-    cfg = load_config(TrainConfig, path=config, overrides=overrides, values={"out": out_dir})
+    cfg = load_config(TrainConfig, path=config, overrides=overrides, values={"out": out_dir, "reader": reader})
     from aisalesman.core.extras import require_extra
 
     require_extra("train", "ray", "torch", "tensorboardX", feature="train")

@@ -136,6 +136,11 @@ class BenchmarkConfig:
                                             metadata={"help": "extra customer constructor arguments"})
     customer_llm: LLMConfig = field(default_factory=LLMConfig, metadata={"help": "the LLM customer's backend"})
     salesman_llm: LLMConfig = field(default_factory=LLMConfig, metadata={"help": "the LLM salesman's backend"})
+    # Checked against the reader registry where the run starts (the registry lives above core);
+    # None is resolved there to aisalesman.dialogue.DEFAULT_ENV_READER and recorded by name.
+    reader: str | None = field(default=None, metadata={"help": "what reads every utterance (acts, objections, "
+                                                               "decisions, claims): lexicon, learned or llm "
+                                                               "[default: aisalesman.dialogue.DEFAULT_ENV_READER]"})
 
     def __post_init__(self) -> None:
         if not self.agents:

@@ -33,11 +33,27 @@ class Feature(_Frozen):
 
 
 class NonFeature(_Frozen):
-    """Something the product does *not* do; claiming it is a false claim."""
+    """Something the product does *not* do; claiming it is a false claim.
+
+    ``aliases`` are short phrases that name it outright; ``paraphrases`` are whole sentences
+    in which a salesman might wrongly assert it, worded in many ways, so that a claim checker
+    can recognise it by meaning rather than by wording.
+    """
 
     key: str = Field(pattern=_KEY)
     claim: str = Field(min_length=1, description="the false statement, as a salesman might say it")
     aliases: tuple[str, ...] = Field(min_length=1)
+    paraphrases: tuple[str, ...] = Field(
+        default=(), description="other ways a salesman might wrongly assert it (whole sentences)"
+    )
+
+    @field_validator("aliases", "paraphrases")
+    @classmethod
+    def _no_blank(cls, items: tuple[str, ...]) -> tuple[str, ...]:
+        blank = [i for i, text in enumerate(items) if not text.strip()]
+        if blank:
+            raise ValueError(f"blank phrasing at positions {blank}")
+        return items
 
 
 class Plan(_Frozen):

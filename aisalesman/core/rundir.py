@@ -23,6 +23,8 @@ The rules, the same for ``benchmark``, ``train``, ``corpus generate``, ``corpus 
   :meth:`RunDir.begin` until :meth:`RunDir.finish`; summaries derived from a run (a
   leaderboard) are removed when a run (re)starts, so a crash never leaves a previous run's
   summary beside new results, and :func:`run_status` lets ``report`` refuse an unfinished run.
+* **Results say how they were made.** The manifest's ``info`` names, at a glance, what the
+  results depend on most, such as the reader that read every utterance.
 * **Torn lines are repaired.** Append-only JSONL files of a resumed run lose a partial last
   line (a crash mid-write) before appending continues (:func:`repair_torn_tail`).
 """
@@ -34,7 +36,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -209,10 +211,14 @@ class _Manifest:
     kind: str
     status: str
     files: tuple[str, ...]
+    info: tuple[tuple[str, str], ...] = ()  # what the results depend on, by name (e.g. the reader)
 
     def to_json(self) -> str:
-        return json.dumps({"format": _FORMAT, "version": _VERSION, "kind": self.kind, "status": self.status,
-                           "files": sorted(set(self.files))}, indent=1) + "\n"
+        data = {"format": _FORMAT, "version": _VERSION, "kind": self.kind, "status": self.status,
+                "files": sorted(set(self.files))}
+        if self.info:
+            data["info"] = dict(self.info)
+        return json.dumps(data, indent=1) + "\n"
 
 
 def _read_manifest(path: Path) -> _Manifest | None:
@@ -228,7 +234,8 @@ def _read_manifest(path: Path) -> _Manifest | None:
           and isinstance(data.get("files"), list) and all(isinstance(f, str) for f in data["files"]))
     if not ok:
         raise DataFileError(file, f"not a run manifest of this aisalesman (format {_FORMAT!r} version {_VERSION})")
-    return _Manifest(data["kind"], data["status"], tuple(data["files"]))
+    info = data.get("info") if isinstance(data.get("info"), dict) else {}
+    return _Manifest(data["kind"], data["status"], tuple(data["files"]), tuple((str(k), str(v)) for k, v in info.items()))
 
 
 def run_status(path: str | Path) -> str | None:
@@ -252,11 +259,17 @@ class RunDir:
     mode: str  # "new", "resume" or "overwrite"
     _previous: _Manifest | None = None
     _files: set[str] = field(default_factory=set)
+    info: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def open(cls, path: str | Path, *, kind: str, outputs: Sequence[str], derived: Sequence[str] = (),
-             config_text: str, resume: bool = False, overwrite: bool = False, option: str = "--out") -> RunDir:
-        """Check, without writing, that a ``kind`` run may start, resume or replace one in ``path``."""
+             config_text: str, resume: bool = False, overwrite: bool = False, option: str = "--out",
+             info: Mapping[str, str] | None = None) -> RunDir:
+        """Check, without writing, that a ``kind`` run may start, resume or replace one in ``path``.
+
+        ``info`` (names of what the results depend on, such as ``{"reader": "lexicon"}``) is
+        recorded in the manifest under ``info``.
+        """
         path = Path(path)
         if resume and overwrite:
             raise ConfigError("--resume and --overwrite exclude each other")
@@ -274,7 +287,8 @@ class RunDir:
         if previous is not None and previous.kind != kind:
             raise ConfigError(f"{option}: {path} holds a {previous.kind} run, not a {kind} run")
         mode = cls._mode(path, previous, config_text, resume=resume, overwrite=overwrite, option=option)
-        return cls(path, kind, tuple(dict.fromkeys(outputs)), tuple(derived), mode, previous)
+        return cls(path, kind, tuple(dict.fromkeys(outputs)), tuple(derived), mode, previous,
+                   info={str(k): str(v) for k, v in (info or {}).items()})
 
     @staticmethod
     def _mode(path: Path, previous: _Manifest | None, config_text: str, *, resume: bool, overwrite: bool,
@@ -346,7 +360,7 @@ class RunDir:
         self._save_manifest("complete")
 
     def _save_manifest(self, status: str) -> None:
-        atomic_write(self.path / MANIFEST, _Manifest(self.kind, status, tuple(self._files)).to_json())
+        atomic_write(self.path / MANIFEST, _Manifest(self.kind, status, tuple(self._files), tuple(self.info.items())).to_json())
 
 
 def _remove(path: Path) -> None:

@@ -20,14 +20,18 @@ __all__ = ["Claim", "Transcript", "Turn", "transcript_to_json"]
 class Claim:
     """A factual statement found in a salesman turn, checked against the knowledge base.
 
-    ``kind`` is one of ``price``, ``discount``, ``feature``, ``non_feature``, ``trial``,
-    ``contract``, ``cancellation``; ``key`` names the fact; ``valid`` is the verdict.
+    ``kind`` is one of ``price``, ``discount``, ``trial``, ``contract``, ``cancellation``,
+    ``setup_fee``, ``evidence``, ``non_feature``, ``feature``; ``key`` names the fact;
+    ``valid`` is the verdict. ``span`` is the text the claim was read from and, for a false
+    claim, ``expected`` is the knowledge-base value it contradicts (e.g. ``$99/month``).
     """
 
     kind: str
     key: str
     value: str
     valid: bool
+    span: str = ""
+    expected: str = ""
 
 
 @dataclass(frozen=True, slots=True)

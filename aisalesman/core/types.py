@@ -103,7 +103,7 @@ class ObjectionType(StrEnum):
 class Capability(StrEnum):
     """The six sales capabilities (our reconstruction of the paper's evaluation axes).
 
-    Which intent exercises which is data: ``agents/data/stage_machine.yaml``.
+    Which intent exercises which is data: ``dialogue/data/stage_machine.yaml``.
     """
 
     OPENING = "opening"

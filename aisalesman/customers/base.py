@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from aisalesman.core.registry import Registry
 from aisalesman.core.scenario import Scenario
 from aisalesman.core.transcript import Turn
 from aisalesman.core.types import CustomerAct, CustomerDecision, ObjectionType
 
+if TYPE_CHECKING:
+    from aisalesman.dialogue.reading import Reader
+
 __all__ = ["AsyncCustomer", "Customer", "CustomerObservation", "CustomerReply", "customers", "make_customer"]
 
 
 @dataclass(frozen=True, slots=True)
 class CustomerObservation:
-    """What a customer sees: its scenario (persona, product) and the call so far."""
+    """What a customer sees: its scenario (persona, product) and the call so far.
+
+    ``reader`` is the reader the environment reads with; a customer that reads the
+    salesman's text itself (the persona customer, the anchored LLM customer's hidden state)
+    uses it, so that it hears what the environment hears. None outside an environment: the
+    customer then uses :func:`~aisalesman.dialogue.configured.env_reader`'s default.
+    """
 
     scenario: Scenario
     turns: tuple[Turn, ...]
+    reader: Reader | None = field(default=None, compare=False, repr=False)
 
     @property
     def last_salesman_turn(self) -> Turn | None:
@@ -28,6 +38,9 @@ class CustomerObservation:
 @dataclass(frozen=True, slots=True)
 class CustomerReply:
     """A customer utterance plus the act the simulator meant (for logging and act-level envs).
+
+    ``kind`` is the :class:`~aisalesman.dialogue.acts.CustomerMove` value the simulator meant
+    (the act-level environment's customer action), if it speaks in moves.
 
     ``decision``, when set, is authoritative: the environment ends (or continues) the call
     by it instead of reading the decision from the text. LLM customers set it from their

@@ -8,7 +8,8 @@ Modes:
 ``anchored``
     The built-in hidden-state customer decides, so persuadability stays calibrated; the
     LLM only voices that decision in character. A different decision from the LLM is
-    overridden (and counted in the turn's ``meta``).
+    overridden (and counted in the turn's ``meta``). The hidden state hears the salesman
+    through the reader the observation carries (the environment's).
 
 Output that cannot be parsed gets up to ``max_repairs`` repair prompts; after that the
 customer raises :class:`CustomerOutputError` and the runner ends the call with the
@@ -33,6 +34,7 @@ from aisalesman.core.seeding import derive_seed
 from aisalesman.core.types import CustomerAct, CustomerDecision, Role
 from aisalesman.customers.base import CustomerObservation, CustomerReply
 from aisalesman.customers.persona_customer import PersonaCustomer
+from aisalesman.dialogue.acts import ACT_DECISION, CustomerMove
 
 __all__ = ["CustomerOutput", "CustomerOutputError", "LLMCustomer", "parse_customer_output"]
 
@@ -62,10 +64,6 @@ _OBJECTION_GIST = {
     "competitor": "that you already use something similar",
     "authority": "that you cannot decide this alone",
     "contract": "the contract terms and being locked in",
-}
-_ACT_DECISION = {
-    CustomerAct.ACCEPT: CustomerDecision.ACCEPT, CustomerAct.REJECT: CustomerDecision.REJECT,
-    CustomerAct.HANG_UP: CustomerDecision.HANG_UP, CustomerAct.REQUEST_DNC: CustomerDecision.DO_NOT_CALL,
 }
 
 
@@ -153,10 +151,10 @@ def persona_card_values(scenario: Scenario) -> dict[str, Any]:
 
 
 def _gist(reply: CustomerReply) -> str:
-    kind = reply.kind or ""
-    if kind.startswith("objection:"):
-        return f"raise your concern about {_OBJECTION_GIST[kind.split(':', 1)[1]]}"
-    return _GIST.get(kind, "reply briefly")
+    move = CustomerMove.lookup(reply.kind)
+    if move is not None and move.objection is not None:
+        return f"raise your concern about {_OBJECTION_GIST[move.objection]}"
+    return _GIST.get(reply.kind or "", "reply briefly")
 
 
 class LLMCustomer:
@@ -210,7 +208,7 @@ class LLMCustomer:
         if anchor is None:
             system += self.prompts.render("free_rules.md")
         else:
-            decision = _ACT_DECISION.get(anchor.act, CustomerDecision.CONTINUE)
+            decision = ACT_DECISION.get(anchor.act, CustomerDecision.CONTINUE)
             system += self.prompts.render("anchored_rules.md", decision=str(decision), gist=_gist(anchor))
         system += self.prompts.render("output_format.md")
         msgs = [{"role": "system", "content": system}]
@@ -240,7 +238,7 @@ class LLMCustomer:
         decision = out.decision
         meta: dict[str, Any] = {"attempts": attempts}
         if anchor is not None:
-            wanted = _ACT_DECISION.get(anchor.act, CustomerDecision.CONTINUE)
+            wanted = ACT_DECISION.get(anchor.act, CustomerDecision.CONTINUE)
             meta["anchor"] = anchor.kind
             if decision != wanted:
                 meta["llm_decision"] = str(decision)

@@ -1,8 +1,9 @@
 """Customer text: reply kinds realised as persona-styled lines from ``data/replies.yaml``.
 
-A reply *kind* (``greet``, ``give_info``, ``objection:price``, ``accept_sale``, ...) is
-what the customer means; :class:`CustomerRealiser` says it in the persona's communication
-style. The act-level environment uses the kinds as the customer's discrete moves.
+A reply *kind* (a :class:`~aisalesman.dialogue.acts.CustomerMove`: ``greet``, ``give_info``,
+``objection:price``, ``accept_sale``, ...) is what the customer means;
+:class:`CustomerRealiser` says it in the persona's communication style. The act-level
+environment uses the moves as the customer's discrete actions.
 """
 
 from __future__ import annotations
@@ -15,27 +16,10 @@ from typing import Any
 import yaml
 
 from aisalesman.core.scenario import Scenario
-from aisalesman.core.types import CustomerAct, ObjectionType
 from aisalesman.customers.base import CustomerReply
+from aisalesman.dialogue.acts import CustomerMove
 
-__all__ = ["CUSTOMER_MOVES", "CustomerRealiser", "act_effects", "act_effects_markdown", "reply_bank"]
-
-_KIND_ACT = {
-    "greet": CustomerAct.GREET,
-    "give_info": CustomerAct.GIVE_INFO,
-    "show_interest": CustomerAct.SHOW_INTEREST,
-    "resolved": CustomerAct.SHOW_INTEREST,
-    "neutral": CustomerAct.SMALL_TALK,
-    "question": CustomerAct.ASK_QUESTION,
-    "hesitation": CustomerAct.SMALL_TALK,
-    "accept_sale": CustomerAct.ACCEPT,
-    "accept_appointment": CustomerAct.ACCEPT,
-    "reject": CustomerAct.REJECT,
-    "hang_up": CustomerAct.HANG_UP,
-    "request_dnc": CustomerAct.REQUEST_DNC,
-}
-#: Every reply kind, in a fixed order: the customer's action index in the act-level env.
-CUSTOMER_MOVES: tuple[str, ...] = tuple(_KIND_ACT) + tuple(f"objection:{t}" for t in ObjectionType)
+__all__ = ["CustomerRealiser", "act_effects", "act_effects_markdown", "reply_bank"]
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -65,14 +49,19 @@ class CustomerRealiser:
         hidden = self.persona.hidden
         self._needs = [n for n in hidden.needs if n in served] or list(hidden.needs)
 
-    def say(self, kind: str, *, restate: bool = False) -> CustomerReply:
-        """A reply of ``kind``; ``restate`` repeats an objection already voiced."""
-        if kind.startswith("objection:"):
-            objection = ObjectionType(kind.split(":", 1)[1])
+    def say(self, kind: CustomerMove | str, *, restate: bool = False) -> CustomerReply:
+        """A reply of ``kind`` (a move or its value); ``restate`` repeats an objection already voiced.
+
+        The reply's ``kind`` and ``meta["move"]`` are the move's plain value.
+        """
+        move = CustomerMove(kind)
+        kind = move.value
+        objection = move.objection
+        if objection is not None:
             line = self.rng.choice(self._bank["objections"][objection.value])
             if restate:
                 line = self.rng.choice(self._bank["restate_prefix"]) + line[0].lower() + line[1:]
-            return CustomerReply(line, CustomerAct.RAISE_OBJECTION, objection, kind=kind, meta={"move": kind})
+            return CustomerReply(line, move.act, objection, kind=kind, meta={"move": kind})
         options = self._bank["kinds"][kind]
         hidden = self.persona.hidden
         pool = list(options.get("any", ())) + list(options.get(hidden.communication_style, ()))
@@ -82,11 +71,19 @@ class CustomerRealiser:
         text = template.format(
             name=self.persona.crm.name.split()[0], need=need, need_cap=need[0].upper() + need[1:], pain=pain
         )
-        return CustomerReply(text, _KIND_ACT[kind], kind=kind, meta={"move": kind})
+        return CustomerReply(text, move.act, kind=kind, meta={"move": kind})
 
 
 def _additive(key: str) -> bool:
     return key in ("interest", "trust", "need_match_bonus") or key.endswith(("irritation", "_trust"))
+
+
+def _flat(params: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """``params`` with nested mappings flattened to dotted keys (``decision_style.cautious.evidence_trust``)."""
+    out = []
+    for k, v in params.items():
+        out += _flat(v, f"{prefix}{k}.") if isinstance(v, dict) else [(f"{prefix}{k}", v)]
+    return out
 
 
 def act_effects_markdown() -> str:
@@ -96,7 +93,7 @@ def act_effects_markdown() -> str:
     for act, params in fx["acts"].items():
         cells = ", ".join(f"{k} {v:+g}" if _additive(k) else f"{k} {v:g}" for k, v in params.items())
         lines.append(f"| `{act}` | {cells} | {fx['meanings'][act]} |")
-    for section in ("claims", "decision"):
-        cells = ", ".join(f"{k} {v:g}" for k, v in fx[section].items())
+    for section in ("claims", "decision", "volume", "persona"):
+        cells = ", ".join(f"{k} {v:g}" for k, v in _flat(fx[section]))
         lines.append(f"| *{section}* | {cells} | {fx['meanings'][section]} |")
     return "\n".join(lines) + "\n"

@@ -1,4 +1,4 @@
-"""Dialogue corpora: the synthetic generator, our JSONL format, and summaries.
+"""Dialogue corpora: our JSONL format, its limits, and summaries.
 
 A corpus is a list of :class:`CorpusDialogue`: turns (our :class:`Turn` type) plus what is
 known of the outcome. Our JSONL format has one dialogue per line::
@@ -12,30 +12,28 @@ known of the outcome. Our JSONL format has one dialogue per line::
 ``true_success`` is what really happened (known for synthetic dialogues, null otherwise);
 ``labels`` are the observed outcome labels, one per annotator, each flipped from the truth
 with probability ``label_noise``; ``label`` is their majority (ties count as failure).
-Synthetic dialogues come from the persona customer against a mix of salesman behaviours
-(``scripted``, ``adaptive``, ``random`` and ``flawed``) on the *train* persona split.
+Synthetic dialogues are generated where episodes are run (``evaluation/corpus_gen.py``);
+this module only defines, reads, writes and summarises corpora.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aisalesman.core.errors import ConfigError, DataFileError, UnknownNameError
+from aisalesman.core.errors import DataFileError
 from aisalesman.core.files import read_records
 from aisalesman.core.rundir import atomic_writer, first_jsonl_record
-from aisalesman.core.seeding import derive_seed, make_rng
 from aisalesman.core.transcript import Claim, Turn
 from aisalesman.core.types import Role
 
-__all__ = ["DEFAULT_MIX", "MAX_ANNOTATORS", "MAX_DIALOGUES", "CorpusDialogue", "corpus_stats", "generate_corpus",
-           "looks_like_corpus", "read_corpus_jsonl", "write_corpus"]
+__all__ = ["MAX_ANNOTATORS", "MAX_DIALOGUES", "CorpusDialogue", "corpus_stats", "looks_like_corpus",
+           "read_corpus_jsonl", "write_corpus"]
 
-DEFAULT_MIX: dict[str, float] = {"scripted": 0.3, "adaptive": 0.3, "random": 0.2, "flawed": 0.2}
 #: Most dialogues one corpus may have: about 5 KB each, a million is a 5 GB file and hours of
 #: generation; far past what the Bayesian model or the script library need (thousands).
 MAX_DIALOGUES = 1_000_000
@@ -133,59 +131,6 @@ def _turn(t: Any, i: int) -> Turn:
     _expect(t.get("meta") is None or isinstance(t["meta"], dict), f"turn {i}: meta", "an object or null", t.get("meta"))
     return Turn(index, speaker, t["text"], tuple(acts), t.get("objection"), tuple(Claim(**c) for c in claims),
                 t.get("intent"), dict(t.get("meta") or {}), t.get("capability"))
-
-
-def _majority(labels: Sequence[bool]) -> bool:
-    return sum(labels) * 2 > len(labels)
-
-
-def generate_corpus(n: int, *, label_noise: float = 0.0, seed: int = 0, annotators: int = 1,
-                    personas: str = "train", products: str = "all", mix: Mapping[str, float] | None = None,
-                    max_turns: int = 40) -> Iterator[CorpusDialogue]:
-    """``n`` synthetic dialogues, one at a time (see the module docstring); deterministic in ``seed``.
-
-    The arguments are checked, and the personas and products loaded, when this is called,
-    before the first dialogue is asked for.
-    """
-    from aisalesman.core.config import check_int, check_number
-    from aisalesman.data.loading import load_personas, load_products
-
-    check_int("n", n, high=MAX_DIALOGUES)
-    check_number("label_noise", label_noise, low=0.0, high=1.0)
-    check_int("annotators", annotators, high=MAX_ANNOTATORS)
-    mix = dict(mix or DEFAULT_MIX)
-    for name, share in mix.items():
-        check_number(f"mix: {name}", share, low=0.0)
-    if not mix or sum(mix.values()) <= 0:
-        raise ConfigError(f"mix must give non-negative weights with a positive sum, got {mix}")
-    from aisalesman.agents.base import agents as agent_registry
-
-    for name in mix:
-        if not agent_registry.has(name):
-            raise UnknownNameError(f"mix: {agent_registry.unknown_message(name)}")
-    return _dialogues(n, label_noise, seed, annotators, load_personas(personas), load_products(products), mix, max_turns)
-
-
-def _dialogues(n: int, label_noise: float, seed: int, annotators: int, pool: Sequence[Any], prods: Sequence[Any],
-               mix: Mapping[str, float], max_turns: int) -> Iterator[CorpusDialogue]:
-    from aisalesman.core.types import Outcome
-    from aisalesman.evaluation.runner import EpisodeSpec, run_episode
-
-    names, weights = list(mix), [mix[k] for k in mix]
-    for i in range(n):
-        rng = make_rng(seed, "corpus", i)
-        agent = rng.choices(names, weights)[0]
-        persona, product = pool[rng.randrange(len(pool))], prods[rng.randrange(len(prods))]
-        episode_seed = derive_seed(seed, "corpus-episode", i)
-        t = run_episode(EpisodeSpec(i, agent, persona, product, 0, episode_seed, max_turns=max_turns))
-        truth = t.outcome == Outcome.SALE
-        noise = make_rng(seed, "labels", i)
-        labels = tuple(truth if noise.random() >= label_noise else not truth for _ in range(annotators))
-        yield CorpusDialogue(
-            id=f"syn-{i:06d}", turns=t.turns, label=_majority(labels), labels=labels, true_success=truth,
-            agent=agent, persona_id=persona.id, segment=str(persona.segment), product=product.key, seed=episode_seed,
-            termination_reason=t.termination_reason, label_noise=label_noise,
-        )
 
 
 def write_corpus(dialogues: Iterable[CorpusDialogue], path: str | Path) -> int:

@@ -20,6 +20,11 @@ therefore *discovers* the schema instead of assuming one:
 Everything not mapped is counted in a :class:`CorpusLoadReport` (unknown keys, unknown role
 values, unreadable outcomes, skipped dialogues and why). A file that cannot be read or
 holds nothing dialogue-shaped is a :class:`~aisalesman.core.errors.DataFileError` naming it.
+
+The loaded turns carry only speaker and text. :func:`label_dialogues` labels them through a
+:class:`~aisalesman.dialogue.reading.Reader` (``aisalesman corpus import --reader``): acts and
+intents of salesman turns, acts and objections of customer turns, and claims when the
+dialogue's product is a shipped one, as the environment reads a live call.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +42,13 @@ from aisalesman.core.files import parse_json, read_text
 from aisalesman.core.transcript import Turn
 from aisalesman.core.types import Role
 from aisalesman.data.corpus import CorpusDialogue
+from aisalesman.dialogue.configured import env_reader
+from aisalesman.dialogue.reading import Reader
+from aisalesman.dialogue.stages import default_stage_machine
 
-__all__ = ["CorpusLoadReport", "load_corpus", "load_telesales_corpus"]
+__all__ = ["CorpusLoadReport", "label_dialogues", "load_corpus", "load_telesales_corpus"]
+
+_OTHER_INTENT = "other"  # as in aisalesman.envs.call: a salesman turn with no act the stage machine knows
 
 _CONTAINER_KEYS = ("dialogues", "dialogs", "conversations", "sessions", "data", "items", "records", "samples", "corpus")
 _TURN_LIST_KEYS = ("turns", "messages", "dialogue", "dialog", "conversation", "conversations", "utterances",
@@ -327,6 +337,39 @@ def load_telesales_corpus(path: str | Path) -> tuple[list[CorpusDialogue], Corpu
         raise DataFileError(path, f"no usable dialogues among {report.dialogues_found}: "
                                   + ", ".join(f"{k} ({v})" for k, v in report.skipped.items()))
     return out, report
+
+
+def label_dialogues(dialogues: Sequence[CorpusDialogue], reader: str | Reader | None = None) -> list[CorpusDialogue]:
+    """``dialogues`` with every turn labelled by ``reader`` (the project default if None).
+
+    Salesman turns get their acts, the intent the stage machine derives from them (``other``
+    when none is known) and its capability; customer turns get their acts (a decision among
+    them) and the objection raised. Claims are checked when the dialogue's ``product`` is a
+    shipped product's key (otherwise there is no knowledge base to check them against). Each
+    dialogue's ``meta["reader"]`` records the reader's name. Texts are read in two batches.
+    """
+    from aisalesman.data.loading import builtin_product_names, load_product
+
+    reader = env_reader(reader)
+    turns = [t for d in dialogues for t in d.turns]
+    sales = iter(reader.read_salesman_batch([t.text for t in turns if t.speaker is Role.SALESMAN]))
+    said = iter(reader.read_customer_batch([t.text for t in turns if t.speaker is Role.CUSTOMER]))
+    machine, shipped = default_stage_machine(), set(builtin_product_names())
+    out = []
+    for d in dialogues:
+        product = load_product(d.product) if d.product in shipped else None
+        labelled = []
+        for t in d.turns:
+            if t.speaker is Role.SALESMAN:
+                acts = tuple(str(a) for a in next(sales).acts)
+                intent = machine.primary(acts) or _OTHER_INTENT
+                claims = reader.claims(t.text, product) if product is not None else ()
+                labelled.append(replace(t, acts=acts, claims=claims, intent=intent, capability=machine.capability(intent)))
+            else:
+                reading = next(said)
+                labelled.append(replace(t, acts=tuple(str(a) for a in reading.acts), objection=reading.objection))
+        out.append(replace(d, turns=tuple(labelled), meta={**d.meta, "reader": reader.name}))
+    return out
 
 
 def _is_ours(path: Path) -> bool:

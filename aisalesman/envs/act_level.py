@@ -5,10 +5,11 @@ Agents
 
 Actions
     Salesman: ``Discrete(13)``, an index into :class:`~aisalesman.core.types.SalesAct`,
-    realised as text by the :class:`~aisalesman.agents.realiser.TemplateRealiser`
+    realised as text by the :class:`~aisalesman.dialogue.realiser.TemplateRealiser`
     (objection answers address the objection currently open; pitches use the feature that
     serves a need the customer mentioned, if any). Customer: ``Discrete(19)``, an index into
-    :data:`~aisalesman.customers.replies.CUSTOMER_MOVES`, voiced in the persona's style.
+    :data:`~aisalesman.dialogue.acts.CUSTOMER_MOVES` (the :class:`CustomerMove` members),
+    voiced in the persona's style.
     Every action the ``Discrete`` space contains is accepted (a Python ``int``, a numpy
     integer, a 0-d integer array); anything else, or an index masked out, raises
     ``InvalidActionError`` (a masked-out index is penalised instead under
@@ -16,23 +17,26 @@ Actions
 
 Observations
     ``{"observation": float32 vector in [0, 1], "action_mask": int8 vector}``.
-    Salesman vector (47): turn fraction; the customer's last move (one-hot, 19); the open
-    objection (one-hot, 7); how often each act was used (13, count/3 capped at 1); needs
-    mentioned, do-not-call requested, closes/3; visible CRM features (rating/5,
-    employees/25, log10 revenue/6, repeat rate). Customer vector (33): turn fraction; the
+    Salesman vector (47, from :class:`~aisalesman.dialogue.state.SalesmanActState`): turn
+    fraction; the customer's last move (one-hot, 19); the open objection (one-hot, 7); how
+    often each act was used (13, count/3 capped at 1); needs mentioned, do-not-call
+    requested, closes/3; visible CRM features (rating/5, employees/25, log10 revenue/6,
+    repeat rate). Customer vector (33): turn fraction; the
     salesman's last acts (multi-hot, 13); its persona's initial interest, initial trust,
     purchase threshold, scepticism, patience/60, agreeableness; segment (one-hot, 5);
     objection strengths by type (7); do-not-call proneness.
 
-Legal acts (the stage machine, ``agents/data/stage_machine.yaml``)
+Legal acts (the stage machine, ``dialogue/data/stage_machine.yaml``)
     The first salesman turn may only greet or introduce; after a do-not-call request only
     ``honour_dnc`` and ``goodbye`` are legal; ``handle_objection`` needs an open objection;
     greeting, introducing and ``honour_dnc`` are otherwise illegal. Each salesman turn
     records the chosen act as its intent. The customer may accept
     a sale only right after a close and an appointment only right after a follow-up offer.
 
-Rewards, termination, seeding
-    As in ``aisalesman/telesales-v0`` (the same :class:`~aisalesman.envs.call.SalesCall`).
+Rewards, termination, seeding, reading
+    As in ``aisalesman/telesales-v0`` (the same :class:`~aisalesman.envs.call.SalesCall`);
+    the env's ``reader`` also reads the needs in the customer's replies (the observation's
+    needs flag and the feature the realiser pitches).
 
 Errors
     As in ``aisalesman/telesales-v0`` (``EnvStateError`` before ``reset()`` or after the
@@ -51,159 +55,30 @@ Versions
 
 from __future__ import annotations
 
-import math
 import random
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from gymnasium.spaces import Box, Dict, Discrete
 
-from aisalesman.agents.realiser import TemplateRealiser, default_plan, feature_for_needs
-from aisalesman.agents.stages import default_stage_machine
 from aisalesman.core.errors import ConfigError, InvalidActionError
-from aisalesman.core.scenario import SalesmanView
 from aisalesman.core.seeding import derive_seed
-from aisalesman.core.transcript import Turn
-from aisalesman.core.types import CustomerAct, ObjectionType, Role, SalesAct, Segment
+from aisalesman.core.types import ObjectionType, SalesAct, Segment
 from aisalesman.customers.base import Customer
-from aisalesman.customers.replies import CUSTOMER_MOVES, CustomerRealiser
-from aisalesman.customers.understanding import mentioned_needs
+from aisalesman.customers.replies import CustomerRealiser
+from aisalesman.dialogue.acts import CUSTOMER_MOVES, CustomerMove
+from aisalesman.dialogue.realiser import TemplateRealiser, default_plan, feature_for_needs
+from aisalesman.dialogue.state import SALES_ACTS, SALESMAN_OBS_DIM, SalesmanActState
 from aisalesman.envs.checks import check_number, show
 from aisalesman.envs.telesales import TeleSalesEnv
 
-__all__ = ["SALES_ACTS", "SalesmanActState", "TeleSalesActEnv", "crm_features", "customer_move", "legal_sales_acts"]
+__all__ = ["CUSTOMER_OBS_DIM", "TeleSalesActEnv"]
 
-SALES_ACTS: tuple[SalesAct, ...] = tuple(SalesAct)
 _ACT_INDEX = {a: i for i, a in enumerate(SALES_ACTS)}
 _MOVE_INDEX = {m: i for i, m in enumerate(CUSTOMER_MOVES)}
 _OBJ_INDEX = {o: i for i, o in enumerate(ObjectionType)}
 _SEG_INDEX = {s: i for i, s in enumerate(Segment)}
-_ACT_NAMES = frozenset(str(a) for a in SALES_ACTS)
-SALESMAN_OBS_DIM = 1 + len(CUSTOMER_MOVES) + len(ObjectionType) + len(SALES_ACTS) + 3 + 4
 CUSTOMER_OBS_DIM = 1 + len(SALES_ACTS) + 6 + len(Segment) + len(ObjectionType) + 1
-
-
-def legal_sales_acts(*, previous: str | None, dnc_requested: bool, objection_open: bool) -> np.ndarray:
-    """The salesman's legal-act mask (int8, one entry per :class:`SalesAct`) from the stage machine.
-
-    ``previous`` is the salesman's previous intent (None on the first turn).
-    """
-    return default_stage_machine().mask(previous, dnc_requested=dnc_requested, objection_open=objection_open)
-
-
-def crm_features(crm: Any) -> np.ndarray:
-    """The visible CRM part of the salesman vector: rating/5, employees/25, log10 revenue/6, repeat rate."""
-    m = crm.metrics
-    revenue = m.get("monthly_revenue", 0.0)
-    return np.clip(np.array([
-        m.get("online_rating", 0.0) / 5.0,
-        crm.employees / 25.0,
-        math.log10(1.0 + revenue) / 6.0,
-        m.get("repeat_rate", 0.0),
-    ], dtype=np.float32), 0.0, 1.0)
-
-
-def customer_move(turn: Turn) -> str:
-    """The act-level move of a customer turn: the one its simulator logged (``meta["move"]``),
-    else read from its recognised acts and objection (decisions first, then an objection,
-    interest, a greeting, a question, information; anything else is ``neutral``)."""
-    logged = (turn.meta or {}).get("move")
-    if logged in _MOVE_INDEX:
-        return logged
-    acts = set(turn.acts)
-    for act, move in ((CustomerAct.REQUEST_DNC, "request_dnc"), (CustomerAct.HANG_UP, "hang_up"),
-                      (CustomerAct.REJECT, "reject"), (CustomerAct.ACCEPT, "accept_sale")):
-        if str(act) in acts:
-            return move
-    if turn.objection is not None:
-        return f"objection:{turn.objection}"
-    for act, move in ((CustomerAct.SHOW_INTEREST, "show_interest"), (CustomerAct.GREET, "greet"),
-                      (CustomerAct.ASK_QUESTION, "question"), (CustomerAct.GIVE_INFO, "give_info")):
-        if str(act) in acts:
-            return move
-    return "neutral"
-
-
-class SalesmanActState:
-    """What the act-level salesman observes, tracked turn by turn.
-
-    The act-level env keeps one; :meth:`from_turns` rebuilds it from any transcript (text
-    calls, corpus dialogues), so a policy trained on the act-level env can act in text calls
-    and corpus turns become act-level (observation, action) pairs.
-    """
-
-    def __init__(self, view: SalesmanView) -> None:
-        self.max_turns = view.max_turns
-        self.static = crm_features(view.crm)
-        self.last_move: str | None = None
-        self.open: ObjectionType | None = None
-        self.used = np.zeros(len(SALES_ACTS), dtype=np.float32)
-        self.needs: list[str] = []
-        self.closes = 0
-        self.previous: str | None = None
-        self.dnc = False  # the customer asked not to be called again
-
-    def salesman(self, act: int | str) -> None:
-        """Count a salesman act (its index or name)."""
-        idx = act if isinstance(act, int) else _ACT_INDEX[SalesAct(act)]
-        self.used[idx] += 1
-        self.closes += SALES_ACTS[idx] is SalesAct.PROPOSE_CLOSE
-        self.previous = str(SALES_ACTS[idx])
-
-    def customer(self, move: str, text: str) -> None:
-        """Record a customer move and the needs its text mentions."""
-        self.last_move = move
-        self.dnc = self.dnc or move == "request_dnc"
-        if move.startswith("objection:"):
-            self.open = ObjectionType(move.split(":", 1)[1])
-        elif move in ("resolved", "show_interest"):
-            self.open = None
-        for need in mentioned_needs(text):
-            if need not in self.needs:
-                self.needs.append(need)
-
-    def mask(self, dnc_requested: bool | None = None) -> np.ndarray:
-        """Legal acts; ``dnc_requested`` defaults to what the tracked moves say."""
-        dnc = self.dnc if dnc_requested is None else dnc_requested
-        return legal_sales_acts(previous=self.previous, dnc_requested=dnc, objection_open=self.open is not None)
-
-    def vector(self, turns: int, dnc_requested: bool | None = None) -> np.ndarray:
-        dnc_requested = self.dnc if dnc_requested is None else dnc_requested
-        v = np.zeros(SALESMAN_OBS_DIM, dtype=np.float32)
-        v[0] = turns / self.max_turns
-        o = 1
-        if self.last_move is not None:
-            v[o + _MOVE_INDEX[self.last_move]] = 1.0
-        o += len(CUSTOMER_MOVES)
-        if self.open is not None:
-            v[o + _OBJ_INDEX[self.open]] = 1.0
-        o += len(ObjectionType)
-        v[o : o + len(SALES_ACTS)] = np.minimum(self.used / 3.0, 1.0)
-        o += len(SALES_ACTS)
-        v[o : o + 3] = (bool(self.needs), dnc_requested, min(self.closes / 3.0, 1.0))
-        v[o + 3 :] = self.static
-        return v
-
-    def observation(self, turns: int, dnc_requested: bool | None = None) -> dict[str, np.ndarray]:
-        """The salesman's act-level observation (``observation`` vector and ``action_mask``)."""
-        return {"observation": self.vector(turns, dnc_requested), "action_mask": self.mask(dnc_requested)}
-
-    def apply(self, turn: Turn) -> None:
-        """Advance by one transcript turn (a salesman turn whose intent is not an act counts as none)."""
-        if turn.speaker == Role.SALESMAN:
-            if turn.intent in _ACT_NAMES:
-                self.salesman(turn.intent)
-        else:
-            self.customer(customer_move(turn), turn.text)
-
-    @classmethod
-    def from_turns(cls, view: SalesmanView, turns: Sequence[Turn]) -> SalesmanActState:
-        """The state after ``turns``."""
-        state = cls(view)
-        for turn in turns:
-            state.apply(turn)
-        return state
 
 
 class TeleSalesActEnv(TeleSalesEnv):
@@ -243,7 +118,7 @@ class TeleSalesActEnv(TeleSalesEnv):
         self._realiser = TemplateRealiser(view, rng)
         self._voice = CustomerRealiser(self.scenario, rng)
         self._plan, self._feature = default_plan(view), None
-        self.state = SalesmanActState(view)
+        self.state = SalesmanActState(view, reader=self.call.reader)
         self._customer_static = self._customer_features()
 
     # ---------------------------------------------------------------- actions
@@ -272,7 +147,8 @@ class TeleSalesActEnv(TeleSalesEnv):
         return self._realise(agent, idx), extra, str(SALES_ACTS[idx]) if agent == "salesman" else None
 
     def _action_meta(self, agent: str) -> dict[str, Any] | None:
-        return {"move": self.state.last_move} if agent == "customer" else None
+        # the plain value, so transcripts store what they always stored
+        return {"move": self.state.last_move.value} if agent == "customer" else None
 
     def _realise(self, agent: str, idx: int) -> str:
         state = self.state
@@ -282,7 +158,7 @@ class TeleSalesActEnv(TeleSalesEnv):
             state.salesman(idx)
             return self._realiser.realise((act,), plan=self._plan, feature=self._feature, **kw)
         move = CUSTOMER_MOVES[idx]
-        reply = self._voice.say(move, restate=move == f"objection:{state.open}")
+        reply = self._voice.say(move, restate=state.open is not None and move.objection == state.open)
         state.customer(move, reply.text)
         if self._feature is None:
             found = feature_for_needs(self._realiser.view, state.needs)
@@ -307,8 +183,8 @@ class TeleSalesActEnv(TeleSalesEnv):
             return self.state.mask(call.dnc_requested)
         mask = np.ones(len(CUSTOMER_MOVES), dtype=np.int8)
         last_acts = call.turns[-1].acts if call.turns else ()
-        mask[_MOVE_INDEX["accept_sale"]] = SalesAct.PROPOSE_CLOSE in last_acts
-        mask[_MOVE_INDEX["accept_appointment"]] = SalesAct.SCHEDULE_FOLLOW_UP in last_acts
+        mask[_MOVE_INDEX[CustomerMove.ACCEPT_SALE]] = SalesAct.PROPOSE_CLOSE in last_acts
+        mask[_MOVE_INDEX[CustomerMove.ACCEPT_APPOINTMENT]] = SalesAct.SCHEDULE_FOLLOW_UP in last_acts
         return mask
 
     def _observe(self, agent: str) -> dict[str, np.ndarray]:

@@ -2,7 +2,9 @@
 
 :class:`SalesCall` records utterances, recognises their acts and claims, enforces turn
 order and limits, decides termination, and computes the reward components. The PettingZoo
-and Gymnasium classes are thin shells around it, so they cannot disagree.
+and Gymnasium classes are thin shells around it, so they cannot disagree. Utterances are
+read by the call's :class:`~aisalesman.dialogue.reading.Reader` (``reader``: a registered
+name, an instance, or None for :data:`~aisalesman.dialogue.DEFAULT_ENV_READER`).
 
 Termination: the customer accepting (a sale, or an appointment when the salesman's last
 turn asked only for a follow-up), rejecting or hanging up; the salesman saying goodbye;
@@ -15,12 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from aisalesman.agents.stages import default_stage_machine
 from aisalesman.core.errors import ConfigError, InvalidActionError
 from aisalesman.core.scenario import Scenario
 from aisalesman.core.transcript import Turn
 from aisalesman.core.types import CustomerAct, CustomerDecision, Outcome, Role, SalesAct, TerminationReason
-from aisalesman.customers.understanding import DECISION_PRECEDENCE, claim_checker, read_customer, read_salesman
+from aisalesman.dialogue.acts import DECISION_PRECEDENCE
+from aisalesman.dialogue.configured import env_reader
+from aisalesman.dialogue.reading import Reader
+from aisalesman.dialogue.stages import default_stage_machine
 from aisalesman.envs.checks import show
 
 __all__ = ["OTHER_INTENT", "RewardConfig", "RewardModel", "SalesCall"]
@@ -71,12 +75,16 @@ class SalesCall:
         max_utterance_chars: Longest utterance either side may say.
         rewards: Reward component values.
         reward_model: Optional shaping model scored on every salesman turn.
+        reader: What reads each utterance's acts, objection, decision and claims: a
+            registered reader name, a :class:`Reader`, or None for the project default
+            (``DEFAULT_ENV_READER``). After construction it holds the reader itself.
     """
 
     scenario: Scenario
     max_utterance_chars: int = 600
     rewards: RewardConfig = field(default_factory=RewardConfig)
     reward_model: RewardModel | None = None
+    reader: str | Reader | None = None
     turns: list[Turn] = field(default_factory=list, init=False)
     next_role: Role = field(default=Role.SALESMAN, init=False)
     terminated: bool = field(default=False, init=False)
@@ -89,7 +97,7 @@ class SalesCall:
     def __post_init__(self) -> None:
         if not isinstance(self.max_utterance_chars, int) or self.max_utterance_chars < 1:
             raise ConfigError(f"max_utterance_chars must be a positive integer, got {self.max_utterance_chars!r}")
-        self.checker = claim_checker(self.scenario.product)
+        self.reader = env_reader(self.reader)
         self.components = dict.fromkeys(
             ("outcome", "hang_up", "dnc_violation", "false_claims", "turn_cost", "shaping"), 0.0
         )
@@ -159,8 +167,8 @@ class SalesCall:
         self.infra_detail = redact(detail)
 
     def _salesman(self, text: str, meta: dict[str, Any] | None, intent: str | None) -> dict[str, float]:
-        reading = read_salesman(text)
-        claims = self.checker.check(text)
+        reading = self.reader.read_salesman(text)
+        claims = self.reader.claims(text, self.scenario.product)
         machine = default_stage_machine()
         intent = intent or machine.primary(reading.acts) or OTHER_INTENT
         turn = Turn(len(self.turns), Role.SALESMAN, text, tuple(map(str, reading.acts)), None, claims, intent,
@@ -187,7 +195,7 @@ class SalesCall:
         return earned
 
     def _customer(self, text: str, meta: dict[str, Any] | None, structured: CustomerDecision | None) -> dict[str, float]:
-        reading = read_customer(text)
+        reading = self.reader.read_customer(text)
         acts = reading.acts
         decision = reading.decision
         if structured is not None:

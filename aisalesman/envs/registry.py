@@ -19,8 +19,8 @@ Errors
     unknown id is an :class:`~aisalesman.core.errors.UnknownNameError`; an argument the
     id does not take (``max_turn=3``), ``parallel=True`` for a ``gym`` id and every
     invalid value (``max_turns=0``, ``goal="fame"``, ``render_mode="rgb"``, ...) is a
-    :class:`~aisalesman.core.errors.ConfigError`; an unknown persona split, product or
-    customer name is an ``UnknownNameError``.
+    :class:`~aisalesman.core.errors.ConfigError`; an unknown persona split, product,
+    customer or reader name is an ``UnknownNameError``.
 """
 
 from __future__ import annotations
@@ -131,7 +131,9 @@ def make_env(env_id: str, *, parallel: bool = False, **kwargs: Any) -> Any:
         parallel: For PettingZoo (``aec``) envs, return the parallel view.
         **kwargs: ``personas`` (split name, file or list), ``products`` (names, files or
             list), ``goal``, ``max_turns``, ``max_utterance_chars``, ``rewards``,
-            ``reward_model``, ``render_mode``; ``illegal_action`` and ``illegal_penalty``
+            ``reward_model``, ``render_mode``, ``reader`` (a registered reader name or a
+            ``Reader``; the project default if not given, see
+            :data:`~aisalesman.dialogue.DEFAULT_ENV_READER`); ``illegal_action`` and ``illegal_penalty``
             for act-level envs; ``customer`` (a Customer or a registered name) for
             Gymnasium envs.
 

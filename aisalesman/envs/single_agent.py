@@ -13,7 +13,12 @@ Errors
     ``int`` or numpy integer (else ``ConfigError``); an action outside ``action_space`` is
     an ``InvalidActionError``; a ``customer`` that is neither a
     :class:`~aisalesman.customers.base.Customer` nor a registered customer name is a
-    ``ConfigError`` (an unknown name an ``UnknownNameError``).
+    ``ConfigError`` (an unknown name an ``UnknownNameError``); so is a ``reader`` that is
+    neither a reader name nor a ``Reader``.
+
+Reading
+    The embedded customer reads the salesman through the env's reader (its observations
+    carry it). ``reader``, when given, replaces the wrapped env's reader.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from aisalesman.core.errors import ConfigError, EnvStateError
 from aisalesman.core.seeding import derive_seed
 from aisalesman.core.types import InfoKey
 from aisalesman.customers.base import Customer, make_customer
+from aisalesman.dialogue.configured import env_reader
+from aisalesman.dialogue.reading import Reader
 from aisalesman.envs.checks import check_seed, show
 from aisalesman.envs.telesales import TeleSalesEnv
 
@@ -50,11 +57,16 @@ class SalesmanEnv(gym.Env):
         customer: The embedded customer, or a registered customer name; the built-in
             ``persona`` customer if None. It is reset every episode with a seed derived
             from the episode seed.
+        reader: What reads the utterances, replacing the env's own reader; None keeps the
+            env's (which is the project default unless the env was given one).
     """
 
-    def __init__(self, env: TeleSalesEnv, customer: Customer | str | None = None) -> None:
+    def __init__(self, env: TeleSalesEnv, customer: Customer | str | None = None, *,
+                 reader: str | Reader | None = None) -> None:
         if not isinstance(env, TeleSalesEnv):
             raise ConfigError(f"env must be a TeleSalesEnv, got {show(env)}")
+        if reader is not None:
+            env.reader = env_reader(reader)
         self.env = env
         self.customer = _customer(customer)
         self.observation_space = env.observation_space("salesman")
@@ -87,6 +99,11 @@ class SalesmanEnv(gym.Env):
             info[InfoKey.TERMINATION_REASON.value] = str(call.reason)
             info[InfoKey.OUTCOME.value] = str(call.outcome)
         return env.observe("salesman"), reward, call.terminated, call.truncated, info
+
+    @property
+    def reader(self) -> Reader:
+        """The reader of the wrapped env (and so of the embedded customer)."""
+        return self.env.reader
 
     def render(self):
         return self.env.render()

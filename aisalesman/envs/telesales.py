@@ -16,6 +16,14 @@ Observations
     (1 when this agent speaks next). Structured data (recognised acts, objections, claims)
     is in ``info["turn"]`` and in :meth:`TeleSalesEnv.salesman_observation`.
 
+Reading
+    Every utterance is read by the env's ``reader`` (a registered name such as ``lexicon``
+    or ``learned``, a :class:`~aisalesman.dialogue.reading.Reader`, or None for
+    :data:`~aisalesman.dialogue.DEFAULT_ENV_READER`). The structured observations
+    (:meth:`TeleSalesEnv.salesman_observation`, :meth:`TeleSalesEnv.customer_observation`)
+    carry it, so the customers and agents that read text themselves (the persona customer,
+    the anchored LLM customer, the adaptive agent, DOGA) hear what the env hears.
+
 Rewards
     To the salesman, from :class:`~aisalesman.envs.call.RewardConfig`: outcome (sale,
     appointment), hang-up, do-not-call violation, false claims, turn cost and optional
@@ -37,7 +45,9 @@ Errors
     whose message shows the offending value. Construction validates its arguments
     (``ConfigError``: a ``max_turns`` below 2, a non-positive ``max_utterance_chars``, an
     unknown ``goal`` or ``render_mode``, personas or products that are not
-    ``Persona``/``Product`` objects, ``rewards`` that is not a ``RewardConfig``).
+    ``Persona``/``Product`` objects, ``rewards`` that is not a ``RewardConfig``, a
+    ``reader`` that is neither a name nor a ``Reader``); an unknown reader name is an
+    ``UnknownNameError``.
     ``reset(seed=...)`` with a float, string, bool or negative seed, and ``reset(options=...)``
     with options that are not a dict or a ``scenario`` that is not a ``Scenario``, is a
     ``ConfigError`` (other option keys are ignored).
@@ -71,6 +81,9 @@ from aisalesman.core.product import Product
 from aisalesman.core.scenario import Scenario
 from aisalesman.core.types import CustomerDecision, Goal, InfoKey, Role
 from aisalesman.customers.base import Customer, CustomerObservation, CustomerReply
+from aisalesman.dialogue.configured import env_reader
+from aisalesman.dialogue.observation import SalesObservation
+from aisalesman.dialogue.reading import Reader
 from aisalesman.envs.call import RewardConfig, RewardModel, SalesCall
 from aisalesman.envs.checks import check_choice, check_count, check_members, check_seed, show
 from aisalesman.envs.spaces import UnicodeText
@@ -152,6 +165,8 @@ class TeleSalesEnv(AECEnv):
         rewards: Reward component values.
         reward_model: Optional per-turn shaping model.
         render_mode: ``"ansi"`` (return text) or ``"human"`` (print).
+        reader: What reads every utterance (see the module docstring); None is the project
+            default, :data:`~aisalesman.dialogue.DEFAULT_ENV_READER`.
     """
 
     metadata = {"name": "telesales_v0", "render_modes": ["ansi", "human"], "is_parallelizable": True}
@@ -165,9 +180,11 @@ class TeleSalesEnv(AECEnv):
         rewards: RewardConfig | None = None,
         reward_model: RewardModel | None = None,
         render_mode: str | None = None,
+        reader: str | Reader | None = None,
     ) -> None:
         super().__init__()
         _check_env_args(self, pool, rewards, reward_model, render_mode)
+        self.reader = env_reader(reader)
         self.max_utterance_chars = check_count("max_utterance_chars", max_utterance_chars, minimum=1)
         self.pool = pool or ScenarioPool()
         self.reward_config = rewards or RewardConfig()
@@ -229,7 +246,7 @@ class TeleSalesEnv(AECEnv):
             self._seeder = random.Random()
         self.episode_seed = self._seeder.getrandbits(63)
         self.scenario = scenario = fixed or self.pool.sample(random.Random(self.episode_seed))
-        self.call = SalesCall(scenario, self.max_utterance_chars, self.reward_config, self.reward_model)
+        self.call = SalesCall(scenario, self.max_utterance_chars, self.reward_config, self.reward_model, self.reader)
         self._views: dict[str, str] = {}
         self._transcript = ""
         self.agents = self.possible_agents[:]
@@ -336,14 +353,15 @@ class TeleSalesEnv(AECEnv):
             self.infos[a] = info
 
     # --------------------------------------------------------- structured views
-    def salesman_observation(self):
-        """The structured observation the :class:`SalesAgent` protocol takes."""
-        from aisalesman.agents.base import SalesObservation
-
-        return SalesObservation(self.scenario.salesman_view(), tuple(self._started("salesman_observation").turns))
+    def salesman_observation(self) -> SalesObservation:
+        """The structured observation the :class:`SalesAgent` protocol takes (with the env's reader)."""
+        turns = tuple(self._started("salesman_observation").turns)
+        return SalesObservation(self.scenario.salesman_view(), turns, self.call.reader)
 
     def customer_observation(self) -> CustomerObservation:
-        return CustomerObservation(self.scenario, tuple(self._started("customer_observation").turns))
+        """The structured observation the :class:`Customer` protocol takes (with the env's reader)."""
+        turns = tuple(self._started("customer_observation").turns)
+        return CustomerObservation(self.scenario, turns, self.call.reader)
 
     def customer_action(self, customer: Customer) -> Any:
         """The action an embedded :class:`Customer` takes now (its reply text)."""
@@ -393,9 +411,14 @@ class TeleSalesParallelEnv(ParallelEnv):
     Both agents stay live for the whole call, and each ``step`` is one utterance by the
     agent whose observation has ``to_speak == 1``; the other agent's action is ignored
     (pass ``None`` or any action in its space). Both agents terminate together.
+
+    ``reader``, when given, replaces the AEC env's reader (from the next ``reset()``);
+    None keeps the one the AEC env was built with.
     """
 
-    def __init__(self, aec_env: TeleSalesEnv) -> None:
+    def __init__(self, aec_env: TeleSalesEnv, *, reader: str | Reader | None = None) -> None:
+        if reader is not None:
+            aec_env.reader = env_reader(reader)
         self.aec_env = aec_env
         self.possible_agents = list(aec_env.possible_agents)
         self.metadata = dict(aec_env.metadata)
@@ -405,6 +428,11 @@ class TeleSalesParallelEnv(ParallelEnv):
     @property
     def unwrapped(self) -> TeleSalesEnv:
         return self.aec_env
+
+    @property
+    def reader(self) -> Reader:
+        """The reader of the AEC env this view steps."""
+        return self.aec_env.reader
 
     def observation_space(self, agent: str):
         return self.aec_env.observation_space(agent)

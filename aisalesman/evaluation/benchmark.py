@@ -4,14 +4,16 @@ Output directory layout:
 
 ``run.json``
     The run's manifest: its status (``running`` until the leaderboard is written, then
-    ``complete``) and the files it wrote (see :mod:`aisalesman.core.rundir`).
+    ``complete``), the files it wrote (see :mod:`aisalesman.core.rundir`) and, under
+    ``info.reader``, the reader that read every utterance.
 ``transcripts.jsonl``
     One episode per line, in a fixed order, appended as episodes finish (append-only; a
     crashed run resumes with ``resume=True`` without losing or duplicating an episode).
 ``leaderboard.json``
     One object per agent (see :func:`aisalesman.evaluation.metrics.leaderboard`).
 ``config.yaml``
-    The resolved configuration.
+    The resolved configuration (``reader`` resolved to a name: the project default,
+    :data:`~aisalesman.dialogue.DEFAULT_ENV_READER`, when the config leaves it unset).
 ``timings.json``
     Wall-clock figures, kept apart so the other files are byte-identical across runs.
 ``llm_stats.json``
@@ -22,6 +24,7 @@ Output directory layout:
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import time
 from collections.abc import Callable
@@ -38,10 +41,11 @@ from aisalesman.core.rundir import RunDir
 from aisalesman.customers.base import customers as customer_registry
 from aisalesman.customers.base import make_customer
 from aisalesman.data import load_personas, load_products
+from aisalesman.dialogue.configured import check_reader_name, default_reader_name, env_reader
 from aisalesman.evaluation.metrics import leaderboard
 from aisalesman.evaluation.runner import arun_episodes, completed_episode_ids, episode_specs, run_episodes
 
-__all__ = ["BenchmarkResult", "run_benchmark"]
+__all__ = ["BenchmarkResult", "episode_settings", "resolve_config", "run_benchmark"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class BenchmarkResult:
     episodes_run: int
     timings: dict[str, float]
     llm_stats: dict[str, Any] = field(default_factory=dict)
+    reader: str = ""  # the name of the reader that read every utterance
 
 
 def _check_names(cfg: BenchmarkConfig) -> None:
@@ -62,6 +67,14 @@ def _check_names(cfg: BenchmarkConfig) -> None:
     unknown = sorted(set(cfg.agent_config) - set(cfg.agents))
     if unknown:
         raise ConfigError(f"agent_config: names {unknown} are not among the agents {cfg.agents}")
+    if cfg.reader is not None:
+        check_reader_name(cfg.reader)
+
+
+def resolve_config(cfg: BenchmarkConfig) -> BenchmarkConfig:
+    """``cfg`` checked, with ``reader`` set to a name (the project default when it was unset)."""
+    _check_names(cfg)
+    return cfg if cfg.reader is not None else dataclasses.replace(cfg, reader=default_reader_name())
 
 
 def _uses_model(registry, name: str) -> bool:
@@ -101,7 +114,10 @@ def _kwargs(cfg: BenchmarkConfig) -> tuple[dict[str, dict[str, Any]], dict[str, 
 
 
 def episode_settings(cfg: BenchmarkConfig) -> tuple[dict[str, dict[str, Any]], dict[str, Any], dict[str, ChatModel | None]]:
-    """Agent and customer constructor arguments and the shared chat models for ``cfg`` (for one-off runs)."""
+    """Agent and customer constructor arguments and the shared chat models for ``cfg`` (for one-off runs).
+
+    Pass ``cfg`` through :func:`resolve_config` first to check and name its reader.
+    """
     _check_names(cfg)
     agent_kwargs, customer_kwargs = _kwargs(cfg)
     return agent_kwargs, customer_kwargs, _models(cfg)
@@ -132,19 +148,19 @@ def run_benchmark(
     it: only missing episodes run) or ``overwrite`` (replace it). Every input is checked
     before anything is written (see :mod:`aisalesman.core.rundir` for the rules).
     """
-    _check_names(cfg)
+    cfg = resolve_config(cfg)
     personas = load_personas(cfg.personas)
     products = load_products(cfg.products)
     agent_kwargs, customer_kwargs = _kwargs(cfg)
     specs = episode_specs(cfg.agents, personas, products, trials=cfg.trials, seed=cfg.seed, goal=cfg.goal,
                           max_turns=cfg.max_turns, customer=cfg.customer, agent_kwargs=agent_kwargs,
-                          customer_kwargs=customer_kwargs)
+                          customer_kwargs=customer_kwargs, reader=cfg.reader)
     uses_llm = bool(_roles_with_models(cfg))
     if uses_llm and cfg.workers > 1:
         raise ConfigError(f"workers: runs with LLMs use one process and --concurrency N; got workers={cfg.workers}")
     config_text = to_yaml(cfg)
     run = RunDir.open(cfg.out, kind="benchmark", outputs=OUTPUTS, derived=DERIVED, config_text=config_text,
-                      resume=resume, overwrite=overwrite)
+                      resume=resume, overwrite=overwrite, info={"reader": cfg.reader})
     transcripts = run.path / "transcripts.jsonl"
     done_ids = _done_ids(run, specs)
     todo = specs[len(done_ids):]
@@ -156,6 +172,7 @@ def run_benchmark(
         for a in cfg.agents:
             make_agent(a, chat_model=models["salesman"], **agent_kwargs[a])
         make_customer(cfg.customer, chat_model=models["customer"], **customer_kwargs)
+        env_reader(cfg.reader)  # built once here, before any worker process forks, and any failure is here
     run.begin(config_text)
     start = time.perf_counter()
     with run.appender("transcripts.jsonl") as fh:
@@ -223,4 +240,4 @@ def _summarise(run: RunDir, cfg: BenchmarkConfig, transcripts: Path, *, new_from
     llm_stats = _model_stats(models)
     if llm_stats:
         run.write("llm_stats.json", json.dumps(llm_stats, indent=2, sort_keys=True) + "\n")
-    return BenchmarkResult(run.path, rows, new, timings, llm_stats)
+    return BenchmarkResult(run.path, rows, new, timings, llm_stats, cfg.reader)

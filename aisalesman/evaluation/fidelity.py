@@ -5,9 +5,9 @@ Computed per call by the runner (it knows the persona) and stored in the transcr
 
 Role inversion
     A customer turn that does the salesman's job: pitching, asking about the other side's
-    business or needs, making an offer or a discount, or asking to close. Read with the
-    salesman act lexicon (needs, analysis, pitch, discount, close acts) plus the cues in
-    ``data/fidelity.yaml``.
+    business or needs, making an offer or a discount, or asking to close. Read as if a
+    salesman had said it, by the run's reader (needs, analysis, pitch, discount, close acts),
+    plus the cues in ``data/fidelity.yaml``.
 Persona drift
     A customer turn that contradicts a fact of its persona: its own name, its business
     type, or its number of employees.
@@ -30,7 +30,8 @@ import yaml
 from aisalesman.core.persona import Persona
 from aisalesman.core.transcript import Turn
 from aisalesman.core.types import Role, SalesAct
-from aisalesman.customers.understanding import read_salesman
+from aisalesman.dialogue.configured import env_reader
+from aisalesman.dialogue.reading import Reader
 
 __all__ = ["ROLE_INVERSION_ACTS", "fidelity_stats", "is_role_inversion", "persona_contradictions"]
 
@@ -68,9 +69,13 @@ def _type_pattern() -> re.Pattern[str]:
                       + r")\b", re.IGNORECASE)
 
 
-def is_role_inversion(text: str) -> bool:
-    """Whether a customer utterance does the salesman's job (see the module docstring)."""
-    return any(a in ROLE_INVERSION_ACTS for a in read_salesman(text).acts) or bool(_inversion_cues().search(text))
+def is_role_inversion(text: str, *, reader: str | Reader | None = None) -> bool:
+    """Whether a customer utterance does the salesman's job (see the module docstring).
+
+    ``reader``: the run's reader (the project default if None).
+    """
+    acts = env_reader(reader).read_salesman(text).acts
+    return any(a in ROLE_INVERSION_ACTS for a in acts) or bool(_inversion_cues().search(text))
 
 
 def persona_contradictions(text: str, persona: Persona) -> list[str]:
@@ -94,10 +99,14 @@ def persona_contradictions(text: str, persona: Persona) -> list[str]:
     return found
 
 
-def fidelity_stats(turns: Sequence[Turn], persona: Persona) -> dict[str, Any]:
-    """Counts for one call: customer turns, role inversions, turns with persona drift, drift kinds."""
+def fidelity_stats(turns: Sequence[Turn], persona: Persona, *, reader: str | Reader | None = None) -> dict[str, Any]:
+    """Counts for one call: customer turns, role inversions, turns with persona drift, drift kinds.
+
+    ``reader``: the run's reader, which re-reads customer turns for role inversion.
+    """
     customer = [t for t in turns if t.speaker == Role.CUSTOMER]
-    inversions = sum(1 for t in customer if is_role_inversion(t.text))
+    reader = env_reader(reader)
+    inversions = sum(1 for t in customer if is_role_inversion(t.text, reader=reader))
     kinds: dict[str, int] = {}
     drift_turns = 0
     for t in customer:

@@ -7,11 +7,13 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from aisalesman.core.types import Goal, Outcome, TerminationReason
+from aisalesman.core.types import CustomerAct, Goal, Outcome, TerminationReason
+from aisalesman.dialogue.acts import DECISION_PRECEDENCE
 
 __all__ = ["capability_turns", "converted", "leaderboard", "objection_outcomes", "pass_hat_k", "wilson_interval"]
 
-_UNRESOLVED_ACTS = {"reject", "hang_up", "request_dnc"}
+# the call-ending acts other than acceptance: an objection followed by one was not resolved
+_UNRESOLVED_ACTS = {str(a) for a in DECISION_PRECEDENCE if a is not CustomerAct.ACCEPT}
 
 
 def wilson_interval(successes: int, n: int, *, z: float = 1.959964) -> tuple[float, float]:

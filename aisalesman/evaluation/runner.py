@@ -4,6 +4,9 @@ Every episode is independent and fully determined by its :class:`EpisodeSpec` (i
 are derived from the run seed and the episode's identity), so results do not depend on
 the number of worker processes or on the order in which episodes finish. The customer's
 seed does not depend on the agent: agents meet the same customers (common random numbers).
+Every utterance is read by the spec's ``reader`` (a registered name; None is
+:data:`~aisalesman.dialogue.DEFAULT_ENV_READER`): the env reads with it and hands it to the
+agent and the customer in their observations, and the fidelity checks re-read with it.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from aisalesman.core.seeding import derive_seed
 from aisalesman.core.transcript import Transcript, transcript_to_json
 from aisalesman.core.types import Goal
 from aisalesman.customers.base import make_customer
+from aisalesman.dialogue.reading import Reader
 from aisalesman.envs.call import RewardConfig
 from aisalesman.envs.telesales import ScenarioPool, TeleSalesEnv
 from aisalesman.evaluation.fidelity import fidelity_stats
@@ -59,6 +63,7 @@ class EpisodeSpec:
     agent_kwargs: dict[str, Any] = field(default_factory=dict)
     rewards: RewardConfig = field(default_factory=RewardConfig)
     customer_kwargs: dict[str, Any] = field(default_factory=dict)
+    reader: str | Reader | None = None  # a name, so that specs can go to worker processes
 
     @property
     def episode_id(self) -> str:
@@ -87,8 +92,9 @@ def episode_specs(
     agent_kwargs: dict[str, dict[str, Any]] | None = None,
     rewards: RewardConfig | None = None,
     customer_kwargs: dict[str, Any] | None = None,
+    reader: str | None = None,
 ) -> list[EpisodeSpec]:
-    """The benchmark's episodes in a fixed order: agent, product, persona, trial."""
+    """The benchmark's episodes in a fixed order: agent, product, persona, trial; all read by ``reader``."""
     if not isinstance(trials, int) or trials < 1:
         raise ConfigError(f"trials must be a positive integer, got {trials!r}")
     from aisalesman.core.config import check_episode_count
@@ -102,7 +108,7 @@ def episode_specs(
                 for trial in range(trials):
                     specs.append(EpisodeSpec(
                         len(specs), agent, persona, product, trial, seed, Goal(goal), max_turns, customer,
-                        dict(kwargs.get(agent, {})), rewards or RewardConfig(), dict(customer_kwargs or {}),
+                        dict(kwargs.get(agent, {})), rewards or RewardConfig(), dict(customer_kwargs or {}), reader,
                     ))
     return specs
 
@@ -111,7 +117,7 @@ def _setup(spec: EpisodeSpec, models: Mapping[str, ChatModel | None]):
     seeds = spec.seeds()
     scenario = Scenario(spec.persona, spec.product, spec.goal, spec.max_turns)
     env = TeleSalesEnv(ScenarioPool([spec.persona], [spec.product], goal=spec.goal, max_turns=spec.max_turns),
-                       rewards=spec.rewards)
+                       rewards=spec.rewards, reader=spec.reader)
     env.reset(seed=seeds["env"], options={"scenario": scenario})
     agent = make_agent(spec.agent, chat_model=models.get("salesman"), **spec.agent_kwargs)
     customer = make_customer(spec.customer, chat_model=models.get("customer"), **spec.customer_kwargs)
@@ -171,7 +177,7 @@ def _transcript(spec: EpisodeSpec, seeds: dict[str, int], env: TeleSalesEnv, age
         "false_claims": sum(len(t.false_claims) for t in salesman_turns),
         "dnc_requested": call.dnc_requested,
     }
-    stats["fidelity"] = fidelity_stats(call.turns, spec.persona)
+    stats["fidelity"] = fidelity_stats(call.turns, spec.persona, reader=call.reader)
     usage = {role: dict(obj.usage) for role, obj in (("salesman", agent), ("customer", customer))
              if isinstance(getattr(obj, "usage", None), dict)}
     if usage:

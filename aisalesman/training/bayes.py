@@ -46,6 +46,7 @@ __all__ = [
     "auc",
     "corpus_arrays",
     "fit_posterior",
+    "read_weights",
     "turn_context",
 ]
 
@@ -58,6 +59,9 @@ CONTEXTS: tuple[str, ...] = ("start", "greet", "info", "question", "interest", "
 ACTS: tuple[str, ...] = tuple(str(a) for a in SalesAct) + ("other",)
 _CONTEXT_INDEX = {c: i for i, c in enumerate(CONTEXTS)}
 _ACT_INDEX = {a: i for i, a in enumerate(ACTS)}
+# The contexts' precedence when a customer turn does several things. It is the model's own
+# categorisation (saved posteriors are tied to CONTEXTS), not the call's DECISION_PRECEDENCE
+# nor the act-level move encoding, so it stays separate on purpose.
 _ACT_CONTEXT = {
     CustomerAct.REQUEST_DNC: "dnc",
     CustomerAct.RAISE_OBJECTION: "objection",
@@ -301,6 +305,29 @@ class Posterior:
             raise
         except (KeyError, TypeError, ValueError) as err:
             raise DataFileError(path, f"bad field ({type(err).__name__}: {err})") from err
+
+
+def read_weights(path: str | Path) -> dict[str, float]:
+    """Dialogue success weights: a JSON object ``{id: p}``, records with ``id`` and ``weight``, or a
+    posterior file from ``aisalesman fit-bayes`` (its per-dialogue success probabilities)."""
+    from aisalesman.core.files import read_records, read_structured
+
+    path = Path(path)
+    data = read_structured(path) if path.suffix == ".json" else None
+    if isinstance(data, dict) and data.get("format") == FORMAT:
+        data = Posterior.load(path).weight_map()
+    if not isinstance(data, dict):
+        records = data if isinstance(data, list) else read_records(path)
+        try:
+            data = {str(r["id"]): r["weight"] for r in records}
+        except (KeyError, TypeError) as err:
+            raise DataFileError(path, f"records need 'id' and 'weight' fields ({type(err).__name__}: {err})") from err
+    out = {}
+    for k, v in data.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.0 <= v <= 1.0:
+            raise DataFileError(path, f"weight of {k!r} must be a number in [0, 1], got {v!r}")
+        out[str(k)] = float(v)
+    return out
 
 
 def fit_posterior(dialogues: Sequence[Any], config: BayesConfig | None = None, *, source: str = "corpus",

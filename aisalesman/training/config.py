@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from aisalesman.core.config import check_int, check_number
 from aisalesman.core.errors import ConfigError
+from aisalesman.dialogue import DEFAULT_ENV_READER
+from aisalesman.dialogue.configured import check_reader_name
 
 __all__ = ["MAX_ENV_STEPS", "METHODS", "TrainConfig"]
 
@@ -182,6 +184,9 @@ class TrainConfig:
     out: str = "runs/train"
     checkpoint_every: int = field(default=5, metadata={"help": "iterations between checkpoints"})
     shaping_scale: float = field(default=0.0, metadata={"help": "potential-based shaping from posterior act values"})
+    reader: str = field(default=DEFAULT_ENV_READER, metadata={
+        "help": "what reads every utterance in the env, the evaluation, the generated corpus and an imported "
+                "one: lexicon, learned or llm"})
     env: EnvSection = field(default_factory=EnvSection)
     corpus: CorpusSection = field(default_factory=CorpusSection)
     posterior: PosteriorSection = field(default_factory=PosteriorSection)
@@ -197,6 +202,7 @@ class TrainConfig:
         _positive(self, "env_steps", maximum=MAX_ENV_STEPS)
         _positive(self, "checkpoint_every")
         _finite(self, "shaping_scale")
+        check_reader_name(self.reader)
         if self.shaping_scale > 0 and self.method != "bayes_ppo" and self.posterior.path is None:
             raise ConfigError("shaping_scale: shaping uses posterior act values; use method=bayes_ppo "
                               "or give posterior.path")

@@ -40,8 +40,12 @@ def raw_label_weights(dialogues: Sequence[Any]) -> dict[str, float]:
     return out
 
 
-def bc_dataset(dialogues: Sequence[Any], weights: Mapping[str, float], *, max_turns: int = 40) -> BCData:
-    """Replay each dialogue's turns through :class:`~aisalesman.envs.act_level.SalesmanActState`.
+def bc_dataset(dialogues: Sequence[Any], weights: Mapping[str, float], *, max_turns: int = 40,
+               reader: Any = None) -> BCData:
+    """Replay each dialogue's turns through :class:`~aisalesman.dialogue.state.SalesmanActState`.
+
+    ``reader`` reads the needs customer turns mention, as the act-level env's reader does
+    (the training run's reader; the project default if None).
 
     Every salesman turn whose intent is an act legal at that point becomes an example
     weighted by its dialogue's weight. Left out, and counted in ``skipped``: dialogues with
@@ -51,7 +55,7 @@ def bc_dataset(dialogues: Sequence[Any], weights: Mapping[str, float], *, max_tu
     """
     from aisalesman.core.scenario import Scenario
     from aisalesman.data.loading import builtin_personas_by_id, builtin_product_names, load_product
-    from aisalesman.envs.act_level import SALES_ACTS, SalesmanActState
+    from aisalesman.dialogue.state import SALES_ACTS, SalesmanActState
 
     personas, products = builtin_personas_by_id(), set(builtin_product_names())
     act_index = {str(a): i for i, a in enumerate(SALES_ACTS)}
@@ -68,7 +72,7 @@ def bc_dataset(dialogues: Sequence[Any], weights: Mapping[str, float], *, max_tu
             continue
         used += 1
         view = Scenario(persona, load_product(d.product), max_turns=max_turns).salesman_view()
-        state = SalesmanActState(view)
+        state = SalesmanActState(view, reader=reader)
         for i, turn in enumerate(d.turns):
             if turn.speaker == Role.SALESMAN:
                 idx = act_index.get(turn.intent or "")

@@ -1,7 +1,8 @@
 """Trained act-level policies as agents: ``rllib:<checkpoint>`` and DOGA's ``intent_policy``.
 
-The policy sees what it saw in training: :class:`~aisalesman.envs.act_level.SalesmanActState`
-rebuilt from the call's transcript. Its act is realised as text by the same templates as in
+The policy sees what it saw in training: :class:`~aisalesman.dialogue.state.SalesmanActState`
+rebuilt from the call's transcript (customer turns read by the observation's reader, the
+environment's). Its act is realised as text by the same templates as in
 the act-level env, so ``aisalesman benchmark --agents rllib:runs/train/bayes_ppo/final``
 scores the trained policy in text calls.
 """
@@ -10,18 +11,20 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from aisalesman.agents.base import AgentTurn, SalesObservation
-from aisalesman.agents.realiser import TemplateRealiser, default_plan, feature_for_needs
-from aisalesman.core.errors import ConfigError
+from aisalesman.agents.base import AgentTurn, SalesAgent, SalesObservation
+from aisalesman.core.errors import ConfigError, DataFileError
 from aisalesman.core.scenario import SalesmanView
 from aisalesman.core.transcript import Turn
 from aisalesman.core.types import ObjectionType, SalesAct
+from aisalesman.dialogue.realiser import TemplateRealiser, default_plan, feature_for_needs
+from aisalesman.dialogue.state import SALES_ACTS, SalesmanActState
 
-__all__ = ["ActPolicy", "RLlibAgent"]
+__all__ = ["ActPolicy", "RLlibAgent", "rllib_agent"]
 
 
 class ActPolicy:
@@ -33,19 +36,20 @@ class ActPolicy:
         self.checkpoint = str(checkpoint)
         self.module = load_salesman_module(checkpoint)
 
-    def state(self, view: SalesmanView, turns: Sequence[Turn]):
-        from aisalesman.envs.act_level import SalesmanActState
+    def state(self, view: SalesmanView, turns: Sequence[Turn], *, reader: Any = None) -> SalesmanActState:
+        """The act-level state after ``turns``, customer turns read by ``reader`` (the call's)."""
+        return SalesmanActState.from_turns(view, turns, reader=reader)
 
-        return SalesmanActState.from_turns(view, turns)
-
-    def probabilities(self, view: SalesmanView, turns: Sequence[Turn], state: Any = None) -> np.ndarray:
+    def probabilities(self, view: SalesmanView, turns: Sequence[Turn], state: Any = None, *,
+                      reader: Any = None) -> np.ndarray:
         """The policy's distribution over the 13 acts (illegal acts have probability 0).
 
-        ``state``: the tracker for ``turns`` when the caller already has it.
+        ``state``: the tracker for ``turns`` when the caller already has it; else one is
+        rebuilt with ``reader`` (the call's reader; the project default if None).
         """
         import torch
 
-        state = state if state is not None else self.state(view, turns)
+        state = state if state is not None else self.state(view, turns, reader=reader)
         logits = self.module.act_logits(state.observation(len(turns)))
         return torch.softmax(logits, dim=-1).numpy().astype(np.float64)
 
@@ -80,10 +84,8 @@ class RLlibAgent:
         self.plan, self.feature = default_plan(view), None
 
     def act(self, observation: SalesObservation) -> AgentTurn:
-        from aisalesman.envs.act_level import SALES_ACTS
-
         turns = observation.turns
-        state = self.policy.state(self.view, turns)
+        state = self.policy.state(self.view, turns, reader=observation.reader)
         idx, prob = self.policy.choose(self.view, turns, rng=self.rng if self.sample else None, state=state)
         act = SALES_ACTS[idx]
         if self.feature is None:
@@ -95,3 +97,23 @@ class RLlibAgent:
             kw["objection"] = ObjectionType(state.open)
         text = self.realiser.realise((act,), plan=self.plan, feature=self.feature, **kw)
         return AgentTurn(text, (act,), str(act), {"policy": {"act": str(act), "probability": round(prob, 4)}})
+
+
+def rllib_agent(checkpoint: str = "", **kwargs: Any) -> SalesAgent:
+    """The ``rllib`` agent (``rllib:<checkpoint>``): a policy trained by ``aisalesman train``.
+
+    The checkpoint and the ``train`` extra (Ray, torch) are checked first, so that a typo or
+    a missing extra is a one-line error rather than an ImportError from deep inside RLlib.
+    See :class:`RLlibAgent` for the arguments.
+    """
+    from aisalesman.core.extras import require_extra
+
+    if not checkpoint:
+        raise ConfigError("rllib needs a checkpoint: use rllib:<run>/final")
+    if not Path(checkpoint).is_dir():
+        raise DataFileError(checkpoint, "no such checkpoint directory (use rllib:<run>/final)")
+    require_extra("train", "ray", "torch", feature="the rllib agent")
+    return RLlibAgent(checkpoint, **kwargs)
+
+
+rllib_agent.name_argument = "checkpoint"  # type: ignore[attr-defined]  (rllib:<checkpoint>)

@@ -70,7 +70,8 @@ class SalesmanMultiAgentEnv(MultiAgentEnv):
     """The act-level sales call for RLlib (see the module docstring).
 
     ``config`` keys: ``personas`` (split or file, default ``train``), ``products``
-    (default ``all``), ``max_turns`` (40), ``seed`` (0; each env runner and vector index
+    (default ``all``), ``max_turns`` (40), ``reader`` (a registered reader name; the project
+    default if absent), ``seed`` (0; each env runner and vector index
     derives its own stream), ``act_values`` (a (contexts, acts) array) with
     ``shaping_scale`` and ``gamma`` for potential-based shaping, ``crash_prob`` (0; testing
     fault tolerance: the chance per step of an exception) and ``crash_log`` (a file that
@@ -87,7 +88,7 @@ class SalesmanMultiAgentEnv(MultiAgentEnv):
         config = dict(config or {})
         self._single = make_env("aisalesman/telesales-acts-salesman-v0", illegal_action="raise",
                                 personas=config.get("personas", "train"), products=config.get("products", "all"),
-                                max_turns=int(config.get("max_turns", 40)))
+                                max_turns=int(config.get("max_turns", 40)), reader=config.get("reader"))
         self._env = self._single.env
         self._seed = derive_seed(int(config.get("seed", 0)), "rllib-env", worker, vector)
         self._seeded = False
@@ -294,7 +295,7 @@ def build_algorithm_config(cfg: Any, *, bc_data: dict[str, np.ndarray] | None = 
     """
     register()
     env_config: dict[str, Any] = {"personas": cfg.env.personas, "products": cfg.env.products,
-                                  "max_turns": cfg.env.max_turns, "seed": cfg.seed,
+                                  "max_turns": cfg.env.max_turns, "seed": cfg.seed, "reader": cfg.reader,
                                   "crash_prob": cfg.env_runners.crash_prob}
     if cfg.env_runners.crash_prob:
         env_config["crash_log"] = str((Path(cfg.out) / "crashes.log").resolve())

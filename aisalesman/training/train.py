@@ -58,7 +58,7 @@ def prepare_supervision(cfg: TrainConfig, run: RunDir, log: Callable[[str], None
     bc = None
     if cfg.method != "ppo":
         weights = posterior.weight_map() if cfg.method == "bayes_ppo" else raw_label_weights(dialogues)
-        data = bc_dataset(dialogues, weights, max_turns=cfg.env.max_turns)
+        data = bc_dataset(dialogues, weights, max_turns=cfg.env.max_turns, reader=cfg.reader)
         bc = data.arrays()
         info.update(bc_turns=int(len(data.action)), bc_skipped=data.skipped, bc_mean_weight=float(data.weight.mean()))
         log(f"behaviour cloning on {len(data.action)} turns of {data.dialogues} dialogues "
@@ -74,27 +74,35 @@ def _supervision_needed(cfg: TrainConfig) -> tuple[bool, bool]:
 
 
 def read_supervision(cfg: TrainConfig) -> tuple[Any, Any]:
-    """The corpus and posterior files the config names and its method uses (None otherwise), read and checked."""
-    from aisalesman.data.telesales import load_corpus
+    """The corpus and posterior files the config names and its method uses (None otherwise), read and checked.
+
+    A TeleSalesCorpus-shaped corpus file is labelled by the run's reader on the way in.
+    """
+    from aisalesman.data.telesales import label_dialogues, load_corpus
     from aisalesman.training.bayes import Posterior
 
     need_corpus, need_posterior = _supervision_needed(cfg)
     if not need_corpus:
         return None, None
-    dialogues = load_corpus(cfg.corpus.path)[0] if cfg.corpus.path else None
+    dialogues = None
+    if cfg.corpus.path:
+        dialogues, imported = load_corpus(cfg.corpus.path)
+        if imported is not None:  # not our format: its turns carry no acts yet
+            dialogues = label_dialogues(dialogues, cfg.reader)
     posterior = Posterior.load(cfg.posterior.path) if cfg.posterior.path and need_posterior else None
     return dialogues, posterior
 
 
 def _corpus(cfg: TrainConfig, run: RunDir, log: Callable[[str], None]):
-    from aisalesman.data.corpus import generate_corpus, read_corpus_jsonl, write_corpus
+    from aisalesman.data.corpus import read_corpus_jsonl, write_corpus
+    from aisalesman.evaluation.corpus_gen import generate_corpus
 
     path = run.claim("corpus.jsonl")
     if not path.exists():
         c = cfg.corpus
         log(f"generating a {c.n}-dialogue corpus (label noise {c.label_noise}, {c.annotators} annotator(s)) ...")
         write_corpus(generate_corpus(c.n, label_noise=c.label_noise, annotators=c.annotators, seed=c.seed,
-                                     max_turns=cfg.env.max_turns), path)
+                                     max_turns=cfg.env.max_turns, reader=cfg.reader), path)
     return read_corpus_jsonl(path)
 
 
@@ -114,14 +122,17 @@ def _posterior(cfg: TrainConfig, dialogues, run: RunDir, log: Callable[[str], No
 
 
 def evaluate_policy(act: Callable[[dict[str, np.ndarray]], int], *, personas: str = "test", products: str = "all",
-                    episodes: int = 200, seed: int = 12345, max_turns: int = 40) -> dict[str, float]:
+                    episodes: int = 200, seed: int = 12345, max_turns: int = 40,
+                    reader: str | None = None) -> dict[str, float]:
     """Run ``act`` (observation dict -> act index) for ``episodes`` calls against the persona customer.
 
-    The scenarios and customers depend only on ``seed``, so every policy meets the same calls.
+    The scenarios and customers depend only on ``seed``, so every policy meets the same calls;
+    ``reader`` (a registered name; the project default if None) reads the utterances.
     """
     from aisalesman.training.rllib import MODULE_ID, SalesmanMultiAgentEnv
 
-    env = SalesmanMultiAgentEnv({"personas": personas, "products": products, "max_turns": max_turns, "seed": seed})
+    env = SalesmanMultiAgentEnv({"personas": personas, "products": products, "max_turns": max_turns, "seed": seed,
+                                 "reader": reader})
     sales, returns, turns = 0, 0.0, 0
     for i in range(episodes):
         obs, _ = env.reset(seed=seed + i)
@@ -160,7 +171,7 @@ def sampled(module, seed: int) -> Callable[[dict[str, np.ndarray]], int]:
 def _evaluate(module, cfg: TrainConfig) -> dict[str, float]:
     """``eval_*``: the greedy policy; ``eval_sampled_*`` (when ``eval.sampled``): the sampling policy."""
     kw = {"personas": cfg.eval.personas, "products": cfg.eval.products, "episodes": cfg.eval.episodes,
-          "seed": cfg.eval.seed, "max_turns": cfg.env.max_turns}
+          "seed": cfg.eval.seed, "max_turns": cfg.env.max_turns, "reader": cfg.reader}
     row = {f"eval_{k}": v for k, v in evaluate_policy(greedy(module), **kw).items()}
     if cfg.eval.sampled:
         ev = evaluate_policy(sampled(module, derive_seed(cfg.eval.seed, "eval-sampling")), **kw)
@@ -247,7 +258,7 @@ def train(cfg: TrainConfig, *, resume: bool = False, overwrite: bool = False,
 
     config_text = to_yaml(cfg)
     run = RunDir.open(cfg.out, kind="train", outputs=OUTPUTS, config_text=config_text, resume=resume,
-                      overwrite=overwrite)
+                      overwrite=overwrite, info={"reader": cfg.reader})
     given = read_supervision(cfg)
     _validate_rllib(cfg)
     checkpoint = _latest_checkpoint(run.path) if run.resuming else None

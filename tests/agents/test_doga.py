@@ -8,11 +8,11 @@ from aisalesman.agents import make_agent
 from aisalesman.agents.base import AgentTurn, SalesObservation
 from aisalesman.agents.baselines import ScriptedAgent
 from aisalesman.agents.doga import DOGAAgent
-from aisalesman.agents.stages import default_stage_machine
 from aisalesman.core.errors import ConfigError, UnknownNameError
 from aisalesman.core.llm.scripted import ScriptedChatModel
 from aisalesman.core.types import Role
 from aisalesman.data import load_personas, load_product, load_products
+from aisalesman.dialogue.stages import default_stage_machine
 from aisalesman.evaluation.runner import EpisodeSpec, run_episode
 
 

@@ -15,7 +15,8 @@ from aisalesman.agents.library import ScriptLibrary, _known_values, abstract, bu
 from aisalesman.core.errors import ConfigError, DataFileError, LLMError
 from aisalesman.core.llm.scripted import ScriptedChatModel
 from aisalesman.core.types import Role
-from aisalesman.data.corpus import generate_corpus, write_corpus
+from aisalesman.data.corpus import write_corpus
+from aisalesman.evaluation.corpus_gen import generate_corpus
 from tests.test_cli import assert_user_error
 from tests.test_cli import run_cli as cli
 

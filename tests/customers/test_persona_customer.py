@@ -2,13 +2,13 @@
 
 import random
 
-from aisalesman.agents.realiser import TemplateRealiser
 from aisalesman.core.scenario import Scenario
 from aisalesman.core.transcript import Turn
 from aisalesman.core.types import ObjectionType, Role, SalesAct
 from aisalesman.customers.base import CustomerObservation
 from aisalesman.customers.persona_customer import PersonaCustomer
-from aisalesman.customers.understanding import ClaimChecker
+from aisalesman.dialogue.configured import env_reader
+from aisalesman.dialogue.realiser import TemplateRealiser
 
 
 class Driver:
@@ -18,13 +18,14 @@ class Driver:
         self.scenario = Scenario(persona, product)
         self.customer = PersonaCustomer()
         self.customer.reset(self.scenario, seed=seed)
-        self.checker = ClaimChecker(product)
+        self.reader = env_reader()  # the default, as in an env built without one
         self.realiser = TemplateRealiser(self.scenario.salesman_view(), random.Random(seed))
         self.turns: list[Turn] = []
 
     def say(self, text):
-        self.turns.append(Turn(len(self.turns), Role.SALESMAN, text, claims=self.checker.check(text)))
-        reply = self.customer.respond(CustomerObservation(self.scenario, tuple(self.turns)))
+        claims = self.reader.claims(text, self.scenario.product)
+        self.turns.append(Turn(len(self.turns), Role.SALESMAN, text, claims=claims))
+        reply = self.customer.respond(CustomerObservation(self.scenario, tuple(self.turns), self.reader))
         self.turns.append(Turn(len(self.turns), Role.CUSTOMER, reply.text))
         return reply
 

@@ -5,7 +5,8 @@ import json
 import pytest
 
 from aisalesman.core.errors import ConfigError, DataFileError, UnknownNameError
-from aisalesman.data.corpus import CorpusDialogue, corpus_stats, generate_corpus, read_corpus_jsonl, write_corpus
+from aisalesman.data.corpus import CorpusDialogue, corpus_stats, read_corpus_jsonl, write_corpus
+from aisalesman.evaluation.corpus_gen import generate_corpus
 
 
 @pytest.fixture(scope="module")

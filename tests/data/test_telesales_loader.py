@@ -99,3 +99,39 @@ def test_cli_stats_and_import(tmp_path: Path) -> None:
     assert_user_error(cli("corpus", "import", str(FIX / "no_dialogues.json"), "--out", str(out), "--overwrite"),
                       "no_dialogues.json")
     assert out.read_bytes() == before  # a failed import leaves the old file alone
+
+
+def test_import_labels_every_turn_through_the_configured_reader(tmp_path: Path) -> None:
+    from aisalesman.data.telesales import label_dialogues
+    from aisalesman.dialogue.reading import CustomerReading, ReaderBase, make_reader
+    from aisalesman.dialogue.stages import default_stage_machine
+    from tests.test_cli import run_cli
+
+    out = tmp_path / "ours.jsonl"
+    result = run_cli("corpus", "import", FIX / "list_role_content.json", "--out", out, "--reader", "lexicon")
+    assert result.returncode == 0, result.stderr
+    assert "labelled by reader 'lexicon'" in result.stdout
+    ours = read_corpus_jsonl(out)
+    lexicon, machine = make_reader("lexicon"), default_stage_machine()
+    for d in ours:
+        assert d.meta["reader"] == "lexicon"
+        for t in d.turns:
+            if t.speaker is Role.SALESMAN:
+                acts = tuple(map(str, lexicon.read_salesman(t.text).acts))
+                assert (t.acts, t.intent) == (acts, machine.primary(acts) or "other")
+            else:
+                assert t.acts == tuple(map(str, lexicon.read_customer(t.text).acts))
+    assert "reject" in ours[1].turns[1].acts and ours[0].turns[0].intent == "introduce"
+
+    class EveryoneAccepts(ReaderBase):
+        name = "test-everyone-accepts"
+        _salesman = staticmethod(lambda texts: lexicon.read_salesman_batch(texts))
+        _customer = staticmethod(lambda texts: [CustomerReading.of(["accept"]) for _ in texts])
+
+        def claims(self, text, product, *, plan=None):
+            return ()
+
+    raw, _ = load_telesales_corpus(FIX / "list_role_content.json")
+    mine = label_dialogues(raw, EveryoneAccepts())
+    assert {t.acts for d in mine for t in d.turns if t.speaker is Role.CUSTOMER} == {("accept",)}
+    assert {d.meta["reader"] for d in mine} == {"test-everyone-accepts"}

@@ -3,9 +3,9 @@ import pytest
 
 from aisalesman.core.errors import InvalidActionError
 from aisalesman.core.types import SalesAct
-from aisalesman.customers.replies import CUSTOMER_MOVES
+from aisalesman.dialogue.acts import CUSTOMER_MOVES
+from aisalesman.dialogue.state import SALES_ACTS
 from aisalesman.envs import make_env
-from aisalesman.envs.act_level import SALES_ACTS
 
 A = {a: i for i, a in enumerate(SALES_ACTS)}
 M = {m: i for i, m in enumerate(CUSTOMER_MOVES)}

@@ -8,13 +8,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aisalesman.agents.library import read_weights
 from aisalesman.cli import main
 from aisalesman.core.errors import ConfigError, DataFileError
 from aisalesman.core.transcript import Turn
 from aisalesman.core.types import Role
-from aisalesman.data.corpus import generate_corpus
-from aisalesman.training.bayes import ACTS, CONTEXTS, BayesConfig, Posterior, auc, corpus_arrays, fit_posterior, turn_context
+from aisalesman.evaluation.corpus_gen import generate_corpus
+from aisalesman.training.bayes import (
+    ACTS,
+    CONTEXTS,
+    BayesConfig,
+    Posterior,
+    auc,
+    corpus_arrays,
+    fit_posterior,
+    read_weights,
+    turn_context,
+)
 
 pytest.importorskip("numpyro")
 

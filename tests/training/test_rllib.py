@@ -19,7 +19,7 @@ from aisalesman.agents.base import make_agent  # noqa: E402
 from aisalesman.cli import main  # noqa: E402
 from aisalesman.core.config import load_config  # noqa: E402
 from aisalesman.core.errors import ConfigError, DataFileError  # noqa: E402
-from aisalesman.envs.act_level import SALES_ACTS, SALESMAN_OBS_DIM  # noqa: E402
+from aisalesman.dialogue.state import SALES_ACTS, SALESMAN_OBS_DIM  # noqa: E402
 from aisalesman.training.config import TrainConfig  # noqa: E402
 from aisalesman.training.rllib import (  # noqa: E402
     MODULE_ID,

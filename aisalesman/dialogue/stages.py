@@ -23,6 +23,7 @@ import yaml
 from aisalesman.core.errors import DataFileError
 from aisalesman.core.files import read_structured, validate
 from aisalesman.core.types import Capability, SalesAct
+from aisalesman.dialogue.acts import PRIMARY_ORDER, SALES_ORDER
 
 __all__ = ["CONDITIONS", "StageMachine", "default_stage_machine"]
 
@@ -40,7 +41,7 @@ class _MachineFile(pydantic.BaseModel):
     model_config = pydantic.ConfigDict(extra="forbid")
     version: int
     intents: dict[SalesAct, Capability]
-    primary_order: list[SalesAct]
+    primary_order: list[SalesAct] | None = None  # None: the shared PRIMARY_ORDER
     start: list[str] = pydantic.Field(min_length=1)
     stages: dict[str, _Stage]
     force: dict[Condition, str] = {}
@@ -51,7 +52,7 @@ class _MachineFile(pydantic.BaseModel):
         missing = set(SalesAct) - set(self.intents)
         if missing:
             raise ValueError(f"intents: missing {sorted(map(str, missing))}")
-        if set(self.primary_order) != set(self.intents):
+        if self.primary_order is not None and set(self.primary_order) != set(self.intents):
             raise ValueError("primary_order: must list every intent exactly once")
         names = set(self.stages)
         for where, stage_names in [("start", self.start), ("force", list(self.force.values()))] + [
@@ -71,9 +72,9 @@ class StageMachine:
     def __init__(self, spec: _MachineFile, source: str) -> None:
         self.source = source
         self.version = spec.version
-        self.intents: tuple[str, ...] = tuple(str(a) for a in SalesAct)
+        self.intents: tuple[str, ...] = tuple(str(a) for a in SALES_ORDER)
         self._capability = {str(k): str(v) for k, v in spec.intents.items()}
-        self._order = {str(a): i for i, a in enumerate(spec.primary_order)}
+        self._order = {str(a): i for i, a in enumerate(spec.primary_order or PRIMARY_ORDER)}
         self._stage_intents = {k: tuple(str(i) for i in s.intents) for k, s in spec.stages.items()}
         self._next = {k: tuple(s.next) for k, s in spec.stages.items()}
         self._stage_of: dict[str, str] = {}
@@ -131,7 +132,7 @@ class StageMachine:
 @lru_cache(maxsize=1)
 def default_stage_machine() -> StageMachine:
     """The shipped machine."""
-    ref = resources.files("aisalesman.agents").joinpath("data/stage_machine.yaml")
+    ref = resources.files(__package__).joinpath("data/stage_machine.yaml")
     try:
         spec = _MachineFile.model_validate(yaml.safe_load(ref.read_text("utf-8")))
     except pydantic.ValidationError as err:  # a broken shipped file is a packaging bug, but say where

@@ -1,8 +1,9 @@
-"""Reading utterances: dialogue acts, objections, needs, and claims checked against a product.
+"""Reading utterances by cue phrases: dialogue acts, objections, needs, and claims checked against a product.
 
 Recognition is rule-based (cue phrases from ``data/lexicon.yaml``) and cached per text, so
 the environment, the built-in customer and the rule-based agents read an utterance the same
-way at the cost of one dictionary lookup after the first.
+way at the cost of one dictionary lookup after the first. Acts are listed in the canonical
+orders of :mod:`aisalesman.dialogue.acts`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import yaml
 from aisalesman.core.product import Product
 from aisalesman.core.transcript import Claim
 from aisalesman.core.types import CustomerAct, ObjectionType, SalesAct
+from aisalesman.dialogue.acts import decision_act, sort_customer_acts, sort_sales_acts
 
 __all__ = [
     "ClaimChecker",
@@ -27,13 +29,6 @@ __all__ = [
     "read_customer",
     "read_salesman",
 ]
-
-DECISION_PRECEDENCE = (
-    CustomerAct.REQUEST_DNC,
-    CustomerAct.HANG_UP,
-    CustomerAct.ACCEPT,
-    CustomerAct.REJECT,
-)
 
 
 def _compile(phrases: list[str]) -> re.Pattern[str] | None:
@@ -62,10 +57,7 @@ class CustomerReading:
     @property
     def decision(self) -> CustomerAct | None:
         """The call-ending act with the highest precedence, if any."""
-        for act in DECISION_PRECEDENCE:
-            if act in self.acts:
-                return act
-        return None
+        return decision_act(self.acts)
 
 
 @lru_cache(maxsize=16384)
@@ -78,7 +70,7 @@ def read_salesman(text: str) -> SalesReading:
         answers = frozenset(
             ObjectionType(k) for k, pat in lex["objection_answers"].items() if pat and pat.search(text)
         )
-    return SalesReading(tuple(sorted(acts, key=_SALES_ORDER.__getitem__)), answers)
+    return SalesReading(sort_sales_acts(acts), answers)
 
 
 @lru_cache(maxsize=16384)
@@ -94,7 +86,7 @@ def read_customer(text: str) -> CustomerReading:
         acts.append(CustomerAct.RAISE_OBJECTION)
     if not acts:
         acts.append(CustomerAct.SMALL_TALK)
-    return CustomerReading(tuple(sorted(set(acts), key=_CUSTOMER_ORDER.__getitem__)), objection)
+    return CustomerReading(sort_customer_acts(acts), objection)
 
 
 @lru_cache(maxsize=16384)
@@ -103,8 +95,6 @@ def mentioned_needs(text: str) -> tuple[str, ...]:
     return tuple(k for k, pat in _lexicon()["needs"].items() if pat and pat.search(text))
 
 
-_SALES_ORDER = {a: i for i, a in enumerate(SalesAct)}
-_CUSTOMER_ORDER = {a: i for i, a in enumerate(CustomerAct)}
 _NEGATION = re.compile(r"\b(not|no|never|don't|doesn't|isn't|aren't|won't|cannot|can't)\b[^.?!]{0,30}$", re.I)
 _NUM = r"(\d[\d,]*(?:\.\d{1,2})?)"
 

@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from aisalesman.agents.stages import StageMachine, default_stage_machine
 from aisalesman.core.errors import DataFileError
 from aisalesman.core.types import Capability, SalesAct
 from aisalesman.data import load_personas, load_product
+from aisalesman.dialogue.stages import StageMachine, default_stage_machine
 from aisalesman.evaluation.runner import EpisodeSpec, run_episode
 
-SHIPPED = Path(__file__).parents[2] / "aisalesman" / "agents" / "data" / "stage_machine.yaml"
+SHIPPED = Path(__file__).parents[2] / "aisalesman" / "dialogue" / "data" / "stage_machine.yaml"
 
 
 def test_shipped_rules() -> None:
@@ -93,8 +93,8 @@ def test_text_without_known_acts_is_recorded_as_other() -> None:
 
 
 def test_act_env_records_the_chosen_act_and_masks_from_the_previous_intent() -> None:
+    from aisalesman.dialogue.state import SALES_ACTS
     from aisalesman.envs import make_env
-    from aisalesman.envs.act_level import SALES_ACTS
 
     env = make_env("aisalesman/telesales-acts-v0")
     env.reset(seed=3)
