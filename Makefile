@@ -31,7 +31,7 @@ test: $(STAMP)
 	$(PY) -m pytest -q -m "not slow"
 
 test-slow: $(STAMP)
-	$(PY) -m pytest -q -m slow
+	$(PY) -m pytest -q -m "slow and not manual"
 
 bench: $(STAMP)
 	$(PY) benchmarks/env_throughput.py

@@ -265,7 +265,8 @@ def _check_volume_does_not_pay(rows: dict[str, dict], reader: str) -> None:
 # lexicon: about 15 s on 2 cores; learned: 15-20 min on 2 idle cores (it embeds every long turn), so
 # more than the suite's 30-minute hang guard on a busy machine
 @pytest.mark.parametrize("reader", [pytest.param("lexicon"),
-                                    pytest.param("learned", marks=[pytest.mark.slow, pytest.mark.timeout(5400)])])
+                                    pytest.param("learned", marks=[pytest.mark.slow, pytest.mark.manual,
+                                                                   pytest.mark.timeout(5400)])])
 def test_volume_does_not_pay_on_the_test_split_with_four_trials(tmp_path, reader):
     _check_volume_does_not_pay(_rows(tmp_path, reader, trials=4), reader)
 
