@@ -12,23 +12,19 @@ learned one, which is therefore marked ``slow``. The rule itself (the ``volume``
 from __future__ import annotations
 
 import copy
-import random
 
 import pytest
 
 from aisalesman.core.config import BenchmarkConfig, load_config
-from aisalesman.core.scenario import Scenario
-from aisalesman.core.transcript import Turn
-from aisalesman.core.types import ObjectionType, Role, SalesAct
-from aisalesman.customers.base import CustomerObservation
-from aisalesman.customers.persona_customer import PersonaCustomer, echo_share, turn_load
+from aisalesman.core.types import ObjectionType, SalesAct
+from aisalesman.customers.persona_customer import echo_share, turn_load
 from aisalesman.customers.replies import act_effects
 from aisalesman.dialogue.configured import env_reader
-from aisalesman.dialogue.realiser import TemplateRealiser
 from aisalesman.evaluation.benchmark import run_benchmark
 from aisalesman.evaluation.runner import episode_specs, run_episode
 from aisalesman.testing import check_agent
 from aisalesman.testing.adversarial import ADVERSARIES, register_adversaries
+from tests.customers.drivers import Driver, with_hidden
 
 NAMES = tuple(ADVERSARIES)
 READERS = ("lexicon", "learned")
@@ -86,44 +82,11 @@ def test_each_adversary_does_what_it_is_named_for(calls, product, reader):
 
 
 # ------------------------------------------------------------------------------ the rule
-class Driver:
-    """Feeds salesman text to a fresh persona customer (reading with the default reader)."""
-
-    def __init__(self, persona, product, *, fx=None, seed=0):
-        self.scenario = Scenario(persona, product)
-        self.customer = PersonaCustomer()
-        if fx is not None:
-            self.customer._fx = fx
-        self.customer.reset(self.scenario, seed=seed)
-        self.reader = env_reader()
-        self.realiser = TemplateRealiser(self.scenario.salesman_view(), random.Random(seed))
-        self.turns: list[Turn] = []
-
-    def say(self, text):
-        claims = self.reader.claims(text, self.scenario.product)
-        self.turns.append(Turn(len(self.turns), Role.SALESMAN, text, claims=claims))
-        reply = self.customer.respond(CustomerObservation(self.scenario, tuple(self.turns), self.reader))
-        self.turns.append(Turn(len(self.turns), Role.CUSTOMER, reply.text, objection=reply.objection))
-        return reply
-
-    def act(self, *acts, **kw):
-        return self.say(self.realiser.realise(acts, **kw))
-
-    @property
-    def state(self):
-        return self.customer.state
-
-
-def _with(persona, **hidden):
-    data = persona.model_dump(mode="json")
-    data["hidden"].update(hidden)
-    return type(persona).model_validate(data)
-
-
 @pytest.fixture
 def calm(persona):
     """A patient, agreeable persona with no objections: nothing but the rule ends its calls."""
-    return _with(persona, objections=(), patience=40, big_five={**persona.hidden.big_five.model_dump(), "agreeableness": 1.0})
+    big_five = {**persona.hidden.big_five.model_dump(), "agreeableness": 1.0}
+    return with_hidden(persona, objections=(), patience=40, big_five=big_five)
 
 
 def test_turn_load_charges_for_acts_beyond_two_and_for_length():
@@ -170,7 +133,7 @@ def test_a_monologue_uses_up_patience(calm, product):
 
 
 def test_echoing_an_objection_does_not_answer_it(persona, product):
-    base = _with(persona, objections=({"type": "trust", "strength": 0.9},), patience=40)
+    base = with_hidden(persona, objections=({"type": "trust", "strength": 0.9},), patience=40)
     strengths = []
     for echo in (False, True):
         d = Driver(base, product)
@@ -186,7 +149,7 @@ def test_echoing_an_objection_does_not_answer_it(persona, product):
 
 
 def test_a_discount_already_on_the_table_is_no_concession(persona, product):
-    base = _with(persona, objections=({"type": "price", "strength": 0.5},), patience=40)
+    base = with_hidden(persona, objections=({"type": "price", "strength": 0.5},), patience=40)
     left = []
     for early in (False, True):
         d = Driver(base, product)
@@ -203,7 +166,7 @@ def test_a_discount_already_on_the_table_is_no_concession(persona, product):
 def test_closing_straight_after_a_close_is_pushy(calm, product):
     irritation = []
     for pause in (True, False):
-        d = Driver(_with(calm, purchase_threshold=0.99), product)  # it will not buy: it hesitates
+        d = Driver(with_hidden(calm, purchase_threshold=0.99), product)  # it will not buy: it hesitates
         d.act(SalesAct.GREET)
         d.act(SalesAct.ASK_NEED)
         d.act(SalesAct.PRESENT_PRODUCT)
@@ -217,7 +180,7 @@ def test_closing_straight_after_a_close_is_pushy(calm, product):
 
 
 def test_a_catalogue_of_features_matches_no_need(calm, product):
-    person = _with(calm, needs=("repeat_customers", "lower_bills", "cyber_protection"))
+    person = with_hidden(calm, needs=("repeat_customers", "lower_bills", "cyber_protection"))
     loyalty = product.feature_by_key["loyalty_program"]
     catalogue = " It also has " + ", ".join(f.name for f in product.features if f is not loyalty) + "."
     matched = []
@@ -231,7 +194,7 @@ def test_a_catalogue_of_features_matches_no_need(calm, product):
 
 
 def test_persona_multipliers_are_read_from_the_table(persona, product):
-    cautious = _with(persona, decision_style="cautious", patience=40, objections=())
+    cautious = with_hidden(persona, decision_style="cautious", patience=40, objections=())
     gains = []
     for factor in (1.0, 2.0):
         fx = copy.deepcopy(act_effects())
