@@ -83,6 +83,11 @@ class CustomerDecision(StrEnum):
         """The deciding customer act, or None for ``continue``."""
         return _DECISION_ACT[self.value]
 
+    @classmethod
+    def of_act(cls, act: CustomerAct | str) -> CustomerDecision:
+        """The decision a customer act makes (``continue`` for an act that decides nothing)."""
+        return next((cls(d) for d, a in _DECISION_ACT.items() if a is not None and a == act), cls.CONTINUE)
+
 
 _DECISION_ACT: dict[str, CustomerAct | None] = {
     "continue": None, "accept": CustomerAct.ACCEPT, "reject": CustomerAct.REJECT,

@@ -44,8 +44,9 @@ class CustomerReply:
 
     ``decision``, when set, is authoritative: the environment ends (or continues) the call
     by it instead of reading the decision from the text. LLM customers set it from their
-    structured output; the built-in customer's text always voices its decision, so it
-    leaves it unset.
+    structured output; the built-in customer sets it to the decision its move makes
+    (``continue`` for most), so that a reader's mistake on its own template text ("Go on."
+    read as an acceptance) never ends a call it did not end.
     """
 
     text: str

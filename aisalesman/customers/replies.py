@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from aisalesman.core.scenario import Scenario
+from aisalesman.core.types import CustomerDecision
 from aisalesman.customers.base import CustomerReply
 from aisalesman.dialogue.acts import CustomerMove
 
@@ -61,7 +62,8 @@ class CustomerRealiser:
             line = self.rng.choice(self._bank["objections"][objection.value])
             if restate:
                 line = self.rng.choice(self._bank["restate_prefix"]) + line[0].lower() + line[1:]
-            return CustomerReply(line, move.act, objection, kind=kind, meta={"move": kind})
+            return CustomerReply(line, move.act, objection, kind=kind, meta={"move": kind},
+                                 decision=CustomerDecision.of_act(move.act))
         options = self._bank["kinds"][kind]
         hidden = self.persona.hidden
         pool = list(options.get("any", ())) + list(options.get(hidden.communication_style, ()))
@@ -71,7 +73,7 @@ class CustomerRealiser:
         text = template.format(
             name=self.persona.crm.name.split()[0], need=need, need_cap=need[0].upper() + need[1:], pain=pain
         )
-        return CustomerReply(text, move.act, kind=kind, meta={"move": kind})
+        return CustomerReply(text, move.act, kind=kind, meta={"move": kind}, decision=CustomerDecision.of_act(move.act))
 
 
 def _additive(key: str) -> bool:

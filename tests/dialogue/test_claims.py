@@ -380,8 +380,28 @@ def _score(checkers, rows):
 def test_scores_on_the_train_and_dev_claims_stay_above_the_measured_floor(checkers):
     rows = [r for r in load_reading_set(["train", "dev"]) if r.kind == "claim"]
     recall, any_slot, passed = _score(checkers, rows)
-    # measured with the minilm encoder on 610 sentences: recall 0.994 (0.994 in any slot), pass 1.000
-    assert recall >= 0.97 and any_slot >= 0.97 and passed >= 0.98, (recall, any_slot, passed)
-    for slot in ("price", "discount", "trial", "contract", "cancellation", "setup_fee", "evidence"):
+    # measured with the minilm encoder and no learned phrasings on 877 sentences (claims_c.jsonl,
+    # written apart from the checker, took it from 0.994 to these): recall 0.902, pass 0.985
+    assert recall >= 0.88 and any_slot >= 0.88 and passed >= 0.97, (recall, any_slot, passed)
+    for slot, floor in (("price", 0.95), ("discount", 0.95), ("trial", 0.95), ("contract", 0.95),
+                        ("cancellation", 0.9), ("setup_fee", 0.95), ("evidence", 0.8), ("non_feature", 0.7)):
         in_slot = [r for r in rows if r.slot == slot]
-        assert _score(checkers, in_slot)[0] >= 0.9, slot
+        assert _score(checkers, in_slot)[0] >= floor, slot
+
+
+@MODEL
+def test_labelled_examples_widen_the_non_features_read_by_meaning(checkers):
+    """Phrasings learned from the train split's false non-feature claims find more of the dev
+    split's, and true claims still pass (the dev lines are never among the examples)."""
+    from aisalesman.dialogue.claims.checker import _examples
+
+    enc = embeddings.encoder("minilm")
+    learned = {name: ClaimChecker(load_product(name), enc, _examples(("train",)).get(name, ()))
+               for name in builtin_product_names()}
+    rows = [r for r in load_reading_set("dev") if r.kind == "claim"]
+    nf = [r for r in rows if r.slot == "non_feature"]
+    before, after = _score(checkers, nf)[0], _score(learned, nf)[0]
+    assert after > before, (before, after)
+    true = [r for r in rows if r.valid]
+    assert sum(not false_kinds(learned[r.product], r.text) for r in true) / len(true) >= 0.95
+    assert len(learned[B].meanings.phrasings) > len(checkers[B].meanings.phrasings)

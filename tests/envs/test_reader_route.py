@@ -85,6 +85,15 @@ class HearsDNCRequest(_Twisted):
         return [CustomerReading.of([CustomerAct.REQUEST_DNC]) for _ in texts]
 
 
+class HearsPriceObjection(_Twisted):
+    """Every customer turn objects to the price."""
+
+    name = "test-hears-price-objection"
+
+    def _customer(self, texts):
+        return [CustomerReading.of([CustomerAct.RAISE_OBJECTION], "price") for _ in texts]
+
+
 class HearsNeed(_Twisted):
     """Every customer turn mentions the need for more customers."""
 
@@ -103,7 +112,7 @@ class HearsOnlyLies(_Twisted):
         return (Claim("feature", "made_up", "asserted", False),)
 
 
-TEST_READERS = (HearsHonourDNC, HearsClose, HearsPitch, HearsDNCRequest, HearsNeed, HearsOnlyLies)
+TEST_READERS = (HearsPriceObjection, HearsHonourDNC, HearsClose, HearsPitch, HearsDNCRequest, HearsNeed, HearsOnlyLies)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -147,14 +156,19 @@ def test_every_env_view_takes_a_reader(persona, product):
     assert infos["salesman"]["termination_reason"] == "salesman_ended"
     wrapped = TeleSalesParallelEnv(make_env("aisalesman/telesales-v0", **kw), reader="test-hears-honour-dnc")
     assert wrapped.reader.name == "test-hears-honour-dnc"
-    gym = make_env("aisalesman/telesales-salesman-v0", reader="test-hears-dnc-request", **kw)
+    # the built-in customer's own reply is recorded as the reader reads it (its decision aside)
+    gym = make_env("aisalesman/telesales-salesman-v0", reader="test-hears-price-objection", **kw)
     gym.reset(seed=0)
     gym.step("Hello, this is Jordan from Tastemark.")
-    assert gym.env.call.dnc_requested and gym.reader.name == "test-hears-dnc-request"
-    replaced = SalesmanEnv(TeleSalesEnv(ScenarioPool([persona], [product])), reader="test-hears-dnc-request")
+    assert gym.env.call.turns[1].objection == "price" and gym.reader.name == "test-hears-price-objection"
+    replaced = SalesmanEnv(TeleSalesEnv(ScenarioPool([persona], [product])), reader="test-hears-price-objection")
     replaced.reset(seed=0)
     replaced.step("Hello, this is Jordan from Tastemark.")
-    assert replaced.env.call.dnc_requested
+    assert replaced.env.call.turns[1].objection == "price"
+    default = make_env("aisalesman/telesales-salesman-v0", **kw)
+    default.reset(seed=0)
+    default.step("Hello, this is Jordan from Tastemark.")
+    assert default.env.call.turns[1].objection is None
 
 
 def test_the_act_level_env_hears_needs_through_its_reader(persona, product):
@@ -215,10 +229,11 @@ def test_the_adaptive_agent_listens_through_the_env_reader(persona, product):
     for agent in ("adaptive", "scripted"):
         t = run_episode(EpisodeSpec(0, agent, persona, product, 0, 5, reader="test-hears-dnc-request"))
         ends[agent] = (t.termination_reason, len(t.turns), t.turns[2].acts)
-    # the env reads the customer's first reply as a do-not-call request; the adaptive agent, reading
-    # with the env's reader, honours it at once; the scripted agent does not listen and violates it
-    assert ends["adaptive"][:2] == ("dnc_honoured", 3) and "honour_dnc" in ends["adaptive"][2]
-    assert ends["scripted"][0] == "dnc_violated" and "honour_dnc" not in ends["scripted"][2]
+    # the reader hears the customer's first reply as a do-not-call request; the adaptive agent, reading
+    # with the env's reader, honours it at once and ends the call; the scripted agent does not listen.
+    # The built-in customer never asked (its decision is its own, not read), so nobody violated anything.
+    assert ends["adaptive"][:2] == ("salesman_ended", 3) and "honour_dnc" in ends["adaptive"][2]
+    assert ends["scripted"][0] != "dnc_violated" and "honour_dnc" not in ends["scripted"][2]
     default = run_episode(EpisodeSpec(0, "adaptive", persona, product, 0, 5))
     assert "request_dnc" not in default.turns[1].acts and len(default.turns) > 3
 

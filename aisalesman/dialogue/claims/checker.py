@@ -37,14 +37,18 @@ class ClaimChecker:
         product: The knowledge base.
         encoder: A :class:`~aisalesman.dialogue.embeddings.TextEncoder` for non-features by
             meaning; None reads non-features and features by their names and aliases only.
+        examples: Labelled claim sentences about this product, ``(text, valid, slot)``, that
+            widen the phrasings of its non-features (see
+            :class:`~aisalesman.dialogue.claims.meanings.MeaningReader`).
     """
 
-    def __init__(self, product: Product, encoder: TextEncoder | None = None) -> None:
+    def __init__(self, product: Product, encoder: TextEncoder | None = None,
+                 examples: tuple[tuple[str, bool, str], ...] = ()) -> None:
         self.product = product
         self.encoder = encoder
         self.facts = ProductFacts(product)
         self.evidence = EvidenceReader(self.facts)
-        self.meanings = MeaningReader(product, encoder)
+        self.meanings = MeaningReader(product, encoder, examples)
         self._echo = self._echoes()
         self._cache: dict[tuple[str, str | None], tuple[Claim, ...]] = {}
 
@@ -99,13 +103,33 @@ class ClaimChecker:
         return out
 
 
+#: The reading-set splits whose claim lines a checker learns non-feature phrasings from
+#: (never ``test``).
+EXAMPLE_SPLITS = ("train", "dev")
+
+
+@lru_cache(maxsize=8)
+def _examples(splits: tuple[str, ...]) -> dict[str, tuple[tuple[str, bool, str], ...]]:
+    from aisalesman.dialogue.reading_set import load_reading_set
+
+    out: dict[str, list[tuple[str, bool, str]]] = {}
+    for u in load_reading_set(splits) if splits else ():
+        if u.kind == "claim" and u.product:
+            out.setdefault(u.product, []).append((u.text, bool(u.valid), u.slot or "none"))
+    return {k: tuple(v) for k, v in out.items()}
+
+
 @lru_cache(maxsize=64)
-def claim_checker(product: Product, encoder_name: str | None = "minilm") -> ClaimChecker:
+def claim_checker(product: Product, encoder_name: str | None = "minilm",
+                  examples: tuple[str, ...] = EXAMPLE_SPLITS) -> ClaimChecker:
     """A shared checker per product (products are immutable and hashable).
 
     Args:
         product: The knowledge base.
         encoder_name: The text encoder for non-features by meaning (``minilm``, the
             contextual model, or ``static``), or None for names and aliases only.
+        examples: The reading-set splits whose labelled claims about this product (by its
+            key) widen its non-features' phrasings; ``()`` for the knowledge base's own only.
     """
-    return ClaimChecker(product, encoder(encoder_name) if encoder_name else None)
+    learned = _examples(tuple(examples)).get(product.key, ()) if encoder_name else ()
+    return ClaimChecker(product, encoder(encoder_name) if encoder_name else None, learned)

@@ -54,6 +54,8 @@ _UNIVERSAL = re.compile(r"\b(?:all|every(?: single)?)\s+(?:of\s+(?:our|the|your)
                         r"(?!hundred|thousand|one\b|two\b|ten\b)((?:[a-z]+ ?){1,3})")
 #: What a percentage of "the time" or "cases" counts: whatever its evidence line counts.
 _GENERIC = frozenset({"time", "case", "occasion"})
+#: Kinds of figure that, said of us where no evidence line gives one of that kind, are unsupported.
+_UNSUPPORTED = frozenset({"percent", "rating", "streak", "change"})
 _CHANGE = frozenset({"rise", "increase", "growth", "uplift", "boost", "jump", "percent", "per", "cent", "more"})
 
 
@@ -91,7 +93,8 @@ def _figures(s: Sentence, heads: tuple[frozenset[str], ...] = (), *, ours: bool 
             if head and n.value >= 2 and float(n.value).is_integer():
                 out.append(_Figure("count", n.value, bound, head, n.start, n.end))
     for d in s.free_durations():
-        if re.search(r"(?:within|after|in|inside)\s+(?:just\s+|only\s+)?$", low[max(0, d.start - 14) : d.start]):
+        if re.search(r"(?:within|after|in|inside)\s+(?:just\s+|only\s+)?(?:the\s+)?(?:very\s+)?(?:first\s+)?$",
+                     low[max(0, d.start - 30) : d.start]):
             out.append(_Figure("duration", d.days, "exact", frozenset(), d.start, d.end))
     for m in _UNIVERSAL.finditer(low):
         named = words(m.group(1))
@@ -114,6 +117,7 @@ class EvidenceReader:
         self.heads = tuple(f.head for _, figs, _ in self.lines for f in figs if f.head)
         self.head_words = frozenset().union(*self.heads)
         self.said = " ".join(normalise(line) for line in facts.product.evidence)
+        self._pitches = tuple(normalise(f.pitch) for f in facts.product.features)
 
     def read(self, s: Sentence, context: Plan | None) -> Iterator[Claim]:
         """Each figure against the evidence line its clause restates, and any superlative or
@@ -132,6 +136,12 @@ class EvidenceReader:
             same = [g for g in kin if f.kind not in ("count", "percent") or (f.head & g.head and f.bound != "all")
                     or restated or (f.kind == "percent" and len(kin) == 1 and f.bound != "all"
                                     and f.head <= _GENERIC and sum(h.kind == f.kind for h in figures) == 1)]
+            if not same and f.kind in _UNSUPPORTED and not any(g.kind == f.kind for _, figs, _ in self.lines
+                                                                   for g in figs) and self._ours(s):
+                # "95 percent of our restaurants renew": a statistic about us that no evidence line gives
+                yield verdict("evidence", f"evidence:{i}", s.span(f.start, f.end), False, s.span(*s.clause_of(f.start)),
+                              "; ".join(self.facts.product.evidence))
+                continue
             if not same or (f.kind == "duration" and not primary and not restated):
                 continue  # a figure about something the evidence does not count
             g = min(same, key=lambda g: abs(g.value - f.value))
@@ -173,9 +183,16 @@ class EvidenceReader:
                 i = self._clause_line(s, m.start(), index)
                 line, _, line_words = self.lines[i]
                 if (not re.search(rf"\b{w}\b", normalise(line)) and self._about_line(s, m.start(), plain, line_words)
-                        and not any(f.start <= m.start() < f.end for f in figures)):
+                        and not any(f.start <= m.start() < f.end for f in figures)
+                        and not self._pitched(s.clause_text(m.start()), w)):
                     return i, m.group()
         return None
+
+    def _pitched(self, clause: str, word: str) -> bool:
+        """Whether ``clause`` restates a feature's pitch that itself says ``word`` ("our review
+        management answers every review within a day": the feature, not an inflated figure)."""
+        said = words(clause)
+        return any(re.search(rf"\b{word}\b", low) and len(said & words(low)) >= 3 for low in self._pitches)
 
     def _ours(self, s: Sentence) -> bool:
         return bool(cue("about_us").search(s.low) or self.facts.names.search(s.low))

@@ -32,7 +32,9 @@ import numpy as np
 
 from aisalesman.core.product import Product
 from aisalesman.core.transcript import Claim
-from aisalesman.dialogue.claims.text import Sentence, cue, cues, is_condition, negated, normalise, words
+from aisalesman.dialogue.claims.text import (Sentence, clauses, cue, cues, is_condition, negated, normalise,
+                                             words)
+from aisalesman.dialogue.claims.text import sentences as split_sentences
 from aisalesman.dialogue.embeddings import TextEncoder
 
 __all__ = ["MeaningReader"]
@@ -40,8 +42,11 @@ __all__ = ["MeaningReader"]
 #: Per encoder: a non-feature is read in a clause at least this similar to one of its
 #: phrasings whose similarity beats every other meaning's by the margin (cosine; set on the
 #: train and dev splits). A feature needs ``_FEATURE_MIN``.
-_THRESHOLDS = {"static": (0.65, 0.1), "minilm": (0.6, 0.08)}
+_THRESHOLDS = {"static": (0.65, 0.1), "minilm": (0.5, 0.05)}
 _FEATURE_MIN = {"static": 0.62, "minilm": 0.6}
+#: A labelled example's clause becomes a phrasing of the non-feature it is nearest to when at
+#: least this similar to one of that non-feature's knowledge-base phrasings.
+_EXAMPLE_MIN = 0.35
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,11 +83,17 @@ class MeaningReader:
     Args:
         product: The knowledge base.
         encoder: The sentence encoder for reading by meaning; None reads names and aliases only.
+        examples: Labelled claim sentences about this product, ``(text, valid, slot)`` (the
+            reading set's ``train`` and ``dev`` lines): the clause of each false non-feature
+            claim that says it becomes one more phrasing of the non-feature it is nearest to
+            (see :meth:`table`).
     """
 
-    def __init__(self, product: Product, encoder: TextEncoder | None) -> None:
+    def __init__(self, product: Product, encoder: TextEncoder | None,
+                 examples: tuple[tuple[str, bool, str], ...] = ()) -> None:
         self.product = product
         self.encoder = encoder
+        self.examples = tuple(e for e in examples if not e[1] and e[2] == "non_feature")
         self.phrasings = self._phrasings(product)
         self._aliases = self._alias_patterns(product)
         self._claims = {n.key: n.claim for n in product.non_features}
@@ -131,11 +142,51 @@ class MeaningReader:
         return [(kind, key) for kind, key, pattern, bag in self._aliases if pattern.search(clause) or (bag and bag <= said)]
 
     def table(self) -> np.ndarray:
-        """Embeddings of every phrasing, computed on first use."""
+        """Embeddings of every phrasing, computed on first use (with the examples' phrasings)."""
         if self._table is None:
             assert self.encoder is not None
             self._table = self.encoder.encode([p.text for p in self.phrasings])
+            if self.examples:
+                self._learn_examples()
         return self._table
+
+    def _learn_examples(self) -> None:
+        """Each false non-feature example's clause nearest to a non-feature's phrasings, added
+        as a phrasing of that non-feature (said with the clause's own polarity), when it is at
+        least ``_EXAMPLE_MIN`` similar: the knowledge base's few paraphrases, widened by the
+        ways people were seen to say it. An example for another product's non-features (a
+        product file edited since the reading set was labelled) matches none and is dropped."""
+        assert self._table is not None and self.encoder is not None
+        mine = np.flatnonzero(self._kinds == "non_feature")
+        if not len(mine):
+            return
+        pieces: list[tuple[int, str]] = []
+        product = self.product
+        names = {product.company, product.company.split()[0], product.name, product.name.split()[0]}
+        # "... comes gratis with bistroboost": the product's name would make every clause naming it
+        # look like this non-feature, so an example's names become "us"
+        naming = re.compile("|".join(rf"\b{re.escape(n.lower())}\b" for n in sorted(names, key=len, reverse=True)))
+        for i, (text, _, _) in enumerate(self.examples):
+            for said, _ in split_sentences(text):
+                low = naming.sub("us", normalise(said))
+                pieces += [(i, low[a:b].strip(" ,.;:!?")) for a, b in clauses(low)]
+                pieces.append((i, low.strip(" ,.;:!?")))
+        pieces = [(i, t) for i, t in pieces if len(words(t)) >= 2]
+        if not pieces:
+            return
+        vecs = self.encoder.encode([t for _, t in pieces])
+        sims = vecs @ self._table[mine].T
+        best: dict[int, tuple[float, int, int]] = {}
+        for j, (i, _) in enumerate(pieces):
+            k = int(np.argmax(sims[j]))
+            if sims[j, k] >= _EXAMPLE_MIN and sims[j, k] > best.get(i, (-1.0, 0, 0))[0]:
+                best[i] = (float(sims[j, k]), j, k)
+        added = [(j, self.phrasings[mine[k]].key) for _, j, k in best.values()]
+        self.phrasings = self.phrasings + [_Phrasing("non_feature", key, pieces[j][1], negated(pieces[j][1]))
+                                           for j, key in added]
+        self._table = np.vstack([self._table, vecs[[j for j, _ in added]]]) if added else self._table
+        self._kinds = np.array([p.kind for p in self.phrasings])
+        self._keys = np.array([f"{p.kind}:{p.key}" for p in self.phrasings])
 
     def read(self, sentences: list[Sentence], *, explained: tuple[str, ...] = ()) -> Iterator[Claim]:
         """Features and non-features: by phrasing, then by embedding (one batch per text).
