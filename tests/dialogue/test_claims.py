@@ -140,6 +140,11 @@ PAIRS = [
     (B, "evidence", False, "Our average rating from owners is four point two."),
     (L, "evidence", False, "Our lines have never gone down."),
     (S, "evidence", False, "Harbour Mutual is the number-one insurer in the country."),
+    # a statistic about us that no evidence line gives; a figure's time frame; a feature's own "every"
+    (B, "evidence", False, "Ninety-five percent of our restaurants renew after their first year."),
+    (B, "evidence", False, "Our restaurants see 18 percent more covers within the first three weeks."),
+    (B, "evidence", True, "Compared with what you use now, our review management answers every review within a day."),
+    (B, "evidence", True, "Your regulars rate you 4.6 and ninety percent of your reviews are positive."),
 ]
 
 

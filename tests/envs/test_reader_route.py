@@ -94,6 +94,15 @@ class HearsPriceObjection(_Twisted):
         return [CustomerReading.of([CustomerAct.RAISE_OBJECTION], "price") for _ in texts]
 
 
+class HearsAccept(_Twisted):
+    """Every customer turn accepts the offer."""
+
+    name = "test-hears-accept"
+
+    def _customer(self, texts):
+        return [CustomerReading.of([CustomerAct.ACCEPT]) for _ in texts]
+
+
 class HearsNeed(_Twisted):
     """Every customer turn mentions the need for more customers."""
 
@@ -112,7 +121,7 @@ class HearsOnlyLies(_Twisted):
         return (Claim("feature", "made_up", "asserted", False),)
 
 
-TEST_READERS = (HearsPriceObjection, HearsHonourDNC, HearsClose, HearsPitch, HearsDNCRequest, HearsNeed, HearsOnlyLies)
+TEST_READERS = (HearsPriceObjection, HearsAccept, HearsHonourDNC, HearsClose, HearsPitch, HearsDNCRequest, HearsNeed, HearsOnlyLies)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -289,3 +298,15 @@ def test_a_benchmark_reads_with_its_configured_reader_and_says_so(tmp_path, pers
         assert result.reader == name
         assert f"reader: {name}\n" in (result.out / "config.yaml").read_text()
         assert json.loads((result.out / "run.json").read_text())["info"] == {"reader": name}
+
+
+def test_the_built_in_customers_decision_is_its_own_and_free_text_is_read(persona, product, call):
+    """A reader that hears every customer turn as an acceptance ends a call on free customer
+    text, never one with the built-in customer, whose replies carry the decision they make."""
+    t = run_episode(EpisodeSpec(0, "scripted", persona, product, 0, 5, reader="test-hears-accept"))
+    assert t.outcome != "sale" and len(t.turns) > 2
+    assert "accept" not in t.turns[1].acts  # the reader heard it; the customer did not decide it
+    env = _env(call, reader="test-hears-accept")
+    env.step("Hello, this is Jordan from Tastemark.")
+    env.step("Yes? Who is this?")
+    assert env.call.terminated and env.call.reason == "sale"
