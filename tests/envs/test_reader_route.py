@@ -121,7 +121,8 @@ class HearsOnlyLies(_Twisted):
         return (Claim("feature", "made_up", "asserted", False),)
 
 
-TEST_READERS = (HearsPriceObjection, HearsAccept, HearsHonourDNC, HearsClose, HearsPitch, HearsDNCRequest, HearsNeed, HearsOnlyLies)
+TEST_READERS = (HearsPriceObjection, HearsAccept, HearsHonourDNC, HearsClose, HearsPitch, HearsDNCRequest, HearsNeed,
+                HearsOnlyLies)
 
 
 @pytest.fixture(scope="module", autouse=True)

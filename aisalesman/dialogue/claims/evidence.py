@@ -118,6 +118,7 @@ class EvidenceReader:
         self.head_words = frozenset().union(*self.heads)
         self.said = " ".join(normalise(line) for line in facts.product.evidence)
         self._pitches = tuple(normalise(f.pitch) for f in facts.product.features)
+        self.kinds = frozenset(g.kind for _, figs, _ in self.lines for g in figs)  # kinds of figure the evidence gives
 
     def read(self, s: Sentence, context: Plan | None) -> Iterator[Claim]:
         """Each figure against the evidence line its clause restates, and any superlative or
@@ -136,8 +137,7 @@ class EvidenceReader:
             same = [g for g in kin if f.kind not in ("count", "percent") or (f.head & g.head and f.bound != "all")
                     or restated or (f.kind == "percent" and len(kin) == 1 and f.bound != "all"
                                     and f.head <= _GENERIC and sum(h.kind == f.kind for h in figures) == 1)]
-            if not same and f.kind in _UNSUPPORTED and not any(g.kind == f.kind for _, figs, _ in self.lines
-                                                                   for g in figs) and self._ours(s):
+            if not same and f.kind in _UNSUPPORTED and f.kind not in self.kinds and self._ours(s):
                 # "95 percent of our restaurants renew": a statistic about us that no evidence line gives
                 yield verdict("evidence", f"evidence:{i}", s.span(f.start, f.end), False, s.span(*s.clause_of(f.start)),
                               "; ".join(self.facts.product.evidence))

@@ -15,7 +15,7 @@ from aisalesman.core.product import Plan, Product
 from aisalesman.dialogue.claims.text import Sentence, cue, normalise
 from aisalesman.dialogue.numbers import find_durations
 
-__all__ = ["CancellationTerms", "ProductFacts"]
+__all__ = ["CancellationTerms", "ProductFacts", "name_pattern"]
 
 EPS = 0.005
 
@@ -54,6 +54,13 @@ class CancellationTerms:
         )
 
 
+def name_pattern(product: Product) -> re.Pattern[str]:
+    """The product's and company's names and first words, lower case, the longest first
+    ("harbour mutual" before "harbour")."""
+    names = {product.company, product.company.split()[0], product.name, product.name.split()[0]}
+    return re.compile("|".join(rf"\b{re.escape(n.lower())}\b" for n in sorted(names, key=lambda n: (-len(n), n))))
+
+
 class ProductFacts:
     """One product as the readers use it: its terms, plan mentions, names and money format."""
 
@@ -61,8 +68,7 @@ class ProductFacts:
         self.product = product
         self.terms = CancellationTerms.read(product)
         self._plan_patterns = self._plan_mentions(product)
-        names = {product.company, product.company.split()[0], product.name, product.name.split()[0]}
-        self.names = re.compile("|".join(rf"\b{re.escape(n.lower())}\b" for n in sorted(names)))
+        self.names = name_pattern(product)
 
     @staticmethod
     def _plan_mentions(product: Product) -> list[tuple[re.Pattern[str], Plan]]:

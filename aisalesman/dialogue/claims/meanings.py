@@ -32,8 +32,8 @@ import numpy as np
 
 from aisalesman.core.product import Product
 from aisalesman.core.transcript import Claim
-from aisalesman.dialogue.claims.text import (Sentence, clauses, cue, cues, is_condition, negated, normalise,
-                                             words)
+from aisalesman.dialogue.claims.facts import name_pattern
+from aisalesman.dialogue.claims.text import Sentence, clauses, cue, cues, is_condition, negated, normalise, words
 from aisalesman.dialogue.claims.text import sentences as split_sentences
 from aisalesman.dialogue.embeddings import TextEncoder
 
@@ -161,11 +161,9 @@ class MeaningReader:
         if not len(mine):
             return
         pieces: list[tuple[int, str]] = []
-        product = self.product
-        names = {product.company, product.company.split()[0], product.name, product.name.split()[0]}
         # "... comes gratis with bistroboost": the product's name would make every clause naming it
         # look like this non-feature, so an example's names become "us"
-        naming = re.compile("|".join(rf"\b{re.escape(n.lower())}\b" for n in sorted(names, key=len, reverse=True)))
+        naming = name_pattern(self.product)
         for i, (text, _, _) in enumerate(self.examples):
             for said, _ in split_sentences(text):
                 low = naming.sub("us", normalise(said))
