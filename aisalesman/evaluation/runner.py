@@ -15,6 +15,7 @@ import asyncio
 import json
 import multiprocessing as mp
 import os
+import signal
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -201,6 +202,14 @@ def _mp_context():
     return mp.get_context("fork" if "fork" in methods else "spawn")
 
 
+def _worker_signals() -> None:
+    """A pool worker dies on SIGTERM. Forked from the command line, it would inherit the handler
+    that turns SIGTERM into KeyboardInterrupt; ``Pool.terminate`` (at the end of every run)
+    then interrupted a worker waiting on the task queue's lock, and the other worker could wait
+    for that lock for ever, so the run never exited."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def run_episodes(specs: Sequence[EpisodeSpec], *, workers: int = 1) -> Iterator[str]:
     """Yield each episode's JSON line, in ``specs`` order, using ``workers`` processes."""
     if not isinstance(workers, int) or workers < 1:
@@ -210,7 +219,7 @@ def run_episodes(specs: Sequence[EpisodeSpec], *, workers: int = 1) -> Iterator[
             yield _run_to_json(spec)
         return
     chunk = max(1, min(16, len(specs) // (workers * 8)))
-    with _mp_context().Pool(processes=min(workers, os.cpu_count() or workers)) as pool:
+    with _mp_context().Pool(processes=min(workers, os.cpu_count() or workers), initializer=_worker_signals) as pool:
         yield from pool.imap(_run_to_json, specs, chunksize=chunk)
 
 
