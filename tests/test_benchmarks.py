@@ -63,6 +63,6 @@ def test_reader_throughput_script_reports_its_json_line():
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["utterances"] == 24
-    for label in ("lexicon", "learned", "learned_static"):
+    for label in ("lexicon", "learned", "learned_tuned", "learned_minilm"):
         assert report[f"{label}_per_s"] > 0 and report[f"{label}_warm_per_s"] > 0
     assert abs(report["learned_vs_lexicon"] - report["learned_per_s"] / report["lexicon_per_s"]) < 1e-3

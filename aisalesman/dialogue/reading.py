@@ -213,10 +213,14 @@ def _cached_batch(cache: TextCache, texts: Sequence[str], read: Callable[[list[s
 
 
 #: Every reader, by name: ``lexicon`` (cue phrases), ``learned`` (the default: sentence
-#: embeddings and classifiers trained on the shipped reading set) and ``llm`` (a chat model).
+#: embeddings and classifiers trained on the shipped reading set, on the fast ``static``
+#: encoder), ``learned-tuned`` and ``learned-minilm`` (the same on the fine-tuned and the
+#: published MiniLM) and ``llm`` (a chat model).
 readers: Registry[Callable[..., Reader]] = Registry("reader", entry_point_group="aisalesman.readers")
 readers.register("lexicon", "aisalesman.dialogue.readers.lexicon:LexiconReader")
 readers.register("learned", "aisalesman.dialogue.readers.learned:LearnedReader")
+readers.register("learned-tuned", "aisalesman.dialogue.readers.learned:tuned_reader")
+readers.register("learned-minilm", "aisalesman.dialogue.readers.learned:minilm_reader")
 readers.register("llm", "aisalesman.dialogue.readers.llm:LLMReader")
 
 DEFAULT_READER = "learned"

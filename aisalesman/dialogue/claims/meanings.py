@@ -33,6 +33,7 @@ import numpy as np
 from aisalesman.core.product import Product
 from aisalesman.core.transcript import Claim
 from aisalesman.dialogue.claims.facts import name_pattern
+from aisalesman.dialogue.claims.learned import NONE, NonFeatureClassifier
 from aisalesman.dialogue.claims.text import Sentence, clauses, cue, cues, is_condition, negated, normalise, words
 from aisalesman.dialogue.claims.text import sentences as split_sentences
 from aisalesman.dialogue.embeddings import TextEncoder
@@ -47,6 +48,12 @@ _FEATURE_MIN = {"static": 0.62, "minilm": 0.6}
 #: A labelled example's clause becomes a phrasing of the non-feature it is nearest to when at
 #: least this similar to one of that non-feature's knowledge-base phrasings.
 _EXAMPLE_MIN = 0.35
+#: The learned classifier (:mod:`.learned`) reads a non-feature in a sentence at least this
+#: likely to be about it (set on dev, fitted on train).
+_TOPIC_MIN = 0.5
+#: ... and vetoes a non-feature the nearest phrasings read in a sentence less likely than this
+#: to be about it.
+_TOPIC_VETO = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,10 +97,13 @@ class MeaningReader:
     """
 
     def __init__(self, product: Product, encoder: TextEncoder | None,
-                 examples: tuple[tuple[str, bool, str], ...] = ()) -> None:
+                 examples: tuple[tuple[str, bool, str], ...] = (), negatives: tuple[str, ...] = ()) -> None:
         self.product = product
         self.encoder = encoder
+        self.labelled = examples
+        self.negatives = negatives
         self.examples = tuple(e for e in examples if not e[1] and e[2] == "non_feature")
+        self._classifier: NonFeatureClassifier | None = None
         self.phrasings = self._phrasings(product)
         self._aliases = self._alias_patterns(product)
         self._claims = {n.key: n.claim for n in product.non_features}
@@ -148,6 +158,8 @@ class MeaningReader:
             self._table = self.encoder.encode([p.text for p in self.phrasings])
             if self.examples:
                 self._learn_examples()
+            if self.labelled and self.product.non_features:
+                self._classifier = NonFeatureClassifier(self.product, self.encoder, self.labelled, self.negatives)
         return self._table
 
     def _learn_examples(self) -> None:
@@ -200,7 +212,22 @@ class MeaningReader:
         for n, s in enumerate(sentences):
             yield from self._by_name(n, s, seen, pending, done)
         if pending:
-            yield from self._by_meaning(pending, seen)
+            for claim, n in self._by_meaning(pending, seen):
+                if (checked := self._second_opinion(claim, sentences[n].low)) is not None:
+                    yield checked
+        if self.encoder is not None and self.labelled:
+            yield from self._by_classifier(sentences, seen)
+
+    def _second_opinion(self, claim: Claim, sentence: str) -> Claim | None:
+        """A non-feature read by meaning, dropped when the learned classifier (when there is one)
+        is sure that its sentence is about none of it (less than ``_TOPIC_VETO`` likely): the
+        phrasings learned from examples are many, and some lie near ordinary talk ("you're free
+        to go" near "a free till")."""
+        clf = self._classifier
+        if claim.kind != "non_feature" or clf is None:
+            return claim
+        topic = float(clf.proba([clf.prepare(sentence)])[0][clf.classes.index(claim.key)])
+        return None if topic < _TOPIC_VETO else claim
 
     def _by_name(self, n: int, s: Sentence, seen: set[tuple[str, str]], pending: list[_Candidate],
                  done: tuple[str, ...]) -> Iterator[Claim]:
@@ -246,8 +273,8 @@ class MeaningReader:
                 rest = " ".join(w for w in rest.split() if not (words(w) & bag))
         return len(words(rest)) >= (3 if hits else 2)
 
-    def _by_meaning(self, pending: list[_Candidate], seen: set[tuple[str, str]]) -> Iterator[Claim]:
-        """Each candidate's nearest meaning, when close enough and clear of every other."""
+    def _by_meaning(self, pending: list[_Candidate], seen: set[tuple[str, str]]) -> Iterator[tuple[Claim, int]]:
+        """Each candidate's nearest meaning, when close enough and clear of every other (with its sentence's index)."""
         assert self.encoder is not None
         sims = self.encoder.encode([c.text for c in pending]) @ self.table().T
         for c, row in zip(pending, sims, strict=True):
@@ -263,12 +290,36 @@ class MeaningReader:
                     continue
                 seen.add((p.kind, p.key))
                 if kind == "feature":
-                    yield Claim("feature", p.key, "mentioned", True, c.span)
+                    yield Claim("feature", p.key, "mentioned", True, c.span), c.sentence
                 elif c.whole:
-                    yield self._whole_claim(c, best, pending, sims)
+                    yield self._whole_claim(c, best, pending, sims), c.sentence
                 else:
-                    yield self._nf_claim(p, c.text, c.span)
+                    yield self._nf_claim(p, c.text, c.span), c.sentence
                 break
+
+    def _by_classifier(self, sentences: list[Sentence], seen: set[tuple[str, str]]) -> Iterator[Claim]:
+        """Non-features the learned classifier finds in a statement (at least ``_TOPIC_MIN``
+        likely) that neither names nor nearest phrasings read; asserted or denied by the clause
+        of the sentence nearest to that non-feature's phrasings."""
+        self.table()
+        clf = self._classifier
+        said = [s for s in sentences if not s.question]
+        if clf is None or not said:
+            return
+        P = clf.proba([clf.prepare(s.low) for s in said])
+        for s, row in zip(said, P, strict=True):
+            for j in np.argsort(-row):
+                key = clf.classes[j]
+                if row[j] < _TOPIC_MIN:
+                    break
+                if key == NONE or ("non_feature", key) in seen:
+                    continue
+                seen.add(("non_feature", key))
+                same = np.flatnonzero(self._keys == f"non_feature:{key}")
+                parts = [s.low[a:b] for a, b in s.clauses if not is_condition(s.low[a:b])] or [s.low]
+                sims = self.encoder.encode(parts) @ self.table()[same].T
+                i, k = np.unravel_index(int(np.argmax(sims)), sims.shape)
+                yield self._nf_claim(self.phrasings[int(same[k])], parts[int(i)], s.span(0, len(s.low)))
 
     def _whole_claim(self, c: _Candidate, best: int, pending: list[_Candidate], sims: np.ndarray) -> Claim:
         """A non-feature read from a whole sentence, with the polarity of the clause of it that
