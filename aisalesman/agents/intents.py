@@ -31,6 +31,7 @@ from aisalesman.core.errors import ConfigError, LLMError
 from aisalesman.core.llm.base import ChatModel, ChatRequest, SamplingParams, run_sync
 from aisalesman.core.llm.untrusted import clip
 from aisalesman.core.prompts import PromptSet
+from aisalesman.core.seeding import global_random_kept
 from aisalesman.core.types import Role
 from aisalesman.dialogue.stages import StageMachine, default_stage_machine
 
@@ -40,24 +41,10 @@ __all__ = ["IntentPrediction", "LLMIntentClassifier", "NextIntentModel", "TfidfI
 START = "start"  # the "previous intent" before the salesman's first turn
 
 
-def _import_sklearn() -> None:
-    """Import the scikit-learn parts we use, leaving Python's global random state as it was.
-
-    Something in scikit-learn's import chain draws from the global generator; our rule is
-    that nothing we do touches it (``check_agent`` verifies this for every agent).
-    """
-    import random
-
-    state = random.getstate()
-    try:
-        import sklearn.cluster  # noqa: F401
-        import sklearn.feature_extraction.text  # noqa: F401
-        import sklearn.linear_model  # noqa: F401
-    finally:
-        random.setstate(state)
-
-
-_import_sklearn()
+with global_random_kept():  # scikit-learn's import chain draws from Python's global generator
+    import sklearn.cluster  # noqa: F401
+    import sklearn.feature_extraction.text  # noqa: F401
+    import sklearn.linear_model  # noqa: F401
 
 
 class IntentPrediction(NamedTuple):

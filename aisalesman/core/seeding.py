@@ -8,8 +8,10 @@ state. Derivation hashes the keys with BLAKE2b, so it does not depend on
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import random
+from collections.abc import Iterator
 
 __all__ = ["derive_seed", "make_rng"]
 
@@ -28,3 +30,19 @@ def derive_seed(run_seed: int, *keys: object) -> int:
 def make_rng(run_seed: int, *keys: object) -> random.Random:
     """A private generator seeded with ``derive_seed(run_seed, *keys)``."""
     return random.Random(derive_seed(run_seed, *keys))
+
+
+@contextlib.contextmanager
+def global_random_kept() -> Iterator[None]:
+    """Leave Python's global random state as it was on entry, whatever the block does.
+
+    Some libraries draw from the global generator when imported (scikit-learn's and
+    transformers' import chains do); our rule is that nothing we do touches it
+    (``check_agent`` verifies this for every agent), so their first import goes in here.
+    """
+    state = random.getstate()
+    try:
+        yield
+    finally:
+        random.setstate(state)
+

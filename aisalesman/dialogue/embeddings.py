@@ -187,13 +187,10 @@ class TunedEncoder(_Transformer):
     name = "tuned"
 
     def __init__(self, *, threads: int = 1, batch_size: int = 32) -> None:
-        import random
+        from aisalesman.core.seeding import global_random_kept
 
-        state = random.getstate()  # importing transformers draws from Python's global generator
-        try:
+        with global_random_kept():  # importing transformers draws from Python's global generator
             self._load(threads, batch_size)
-        finally:
-            random.setstate(state)
 
     def _load(self, threads: int, batch_size: int) -> None:
         try:

@@ -214,6 +214,22 @@ def test_tuned_encoder_is_deterministic_and_leaves_the_global_random_state_alone
     assert np.array_equal(enc.encode(texts), a)
 
 
+@MODEL
+def test_the_learned_reader_and_its_claim_checker_leave_the_global_random_state_alone():
+    """In a fresh process (scikit-learn's import chain draws from Python's generator): building
+    and using the reader, whose first use inside ``check_agent`` would otherwise fail an agent."""
+    import subprocess
+    import sys
+
+    code = ("import random; s = random.getstate(); from aisalesman.dialogue.reading import make_reader; "
+            "from aisalesman.data import load_product; r = make_reader('learned'); "
+            "r.read_salesman('Hi, this is Jordan.'); r.read_customer('Not interested.'); "
+            "r.claims('We deliver your orders with our own drivers.', load_product('bistro-boost')); "
+            "print(random.getstate() == s)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert out.stdout.strip().splitlines()[-1] == "True", out.stderr
+
+
 @TUNED
 def test_broken_tuned_weights_are_one_line(monkeypatch, tmp_path):
     bad = tmp_path / "minilm_tuned_top2.safetensors"

@@ -27,8 +27,13 @@ from collections.abc import Sequence
 import numpy as np
 
 from aisalesman.core.product import Product
+from aisalesman.core.seeding import global_random_kept
 from aisalesman.dialogue.claims.facts import name_pattern
 from aisalesman.dialogue.claims.text import cues, normalise
+
+with global_random_kept():  # scikit-learn's import chain draws from Python's global generator
+    import sklearn.feature_extraction.text  # noqa: F401
+    import sklearn.linear_model  # noqa: F401
 
 __all__ = ["NONE", "NonFeatureClassifier"]
 

@@ -32,10 +32,15 @@ from collections.abc import Sequence
 import numpy as np
 
 from aisalesman.core.product import Product
+from aisalesman.core.seeding import global_random_kept
 from aisalesman.core.transcript import Claim
 from aisalesman.core.types import CustomerAct, ObjectionType, SalesAct
 from aisalesman.dialogue.reading import CustomerReading, ReaderBase, SalesReading
 from aisalesman.dialogue.reading_set import LabelledUtterance, load_reading_set
+
+with global_random_kept():  # scikit-learn's import chain draws from Python's global generator
+    import sklearn.feature_extraction.text  # noqa: F401
+    import sklearn.linear_model  # noqa: F401
 
 __all__ = ["LearnedReader", "TextFeatures", "minilm_reader", "tuned_reader"]
 
