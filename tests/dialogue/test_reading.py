@@ -285,3 +285,29 @@ def test_the_second_annotation_covers_dev_lines_and_agrees_with_their_labels(cap
     # measured when it was written: 0.973, 0.986, 0.951
     assert figures["salesman_act_macro_f1"] > 0.95 and figures["customer_decision_accuracy"] > 0.95
     assert figures["customer_objection_accuracy"] > 0.9
+
+
+@TUNED
+def test_the_encoder_tuning_recipe_runs_and_writes_weights_the_encoder_loads(tmp_path, monkeypatch):
+    """``tools/tune_encoder.py`` on a few lines for one epoch: it trains, writes only the two
+    tuned layers, refuses to overwrite, and ``TunedEncoder`` loads what it wrote."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).parents[2]
+    out = tmp_path / "top2.safetensors"
+    cmd = [sys.executable, str(root / "tools" / "tune_encoder.py"), "--out", str(out), "--epochs", "1",
+           "--limit", "32", "--threads", "1"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "epoch 0: mean loss" in done.stdout and out.is_file()
+    from safetensors.torch import load_file
+
+    layers = load_file(str(out))
+    assert layers and all(k.startswith(("encoder.layer.4.", "encoder.layer.5.")) for k in layers)
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert again.returncode != 0 and "exists" in again.stderr
+    monkeypatch.setattr(embeddings, "tuned_weights", lambda: out)
+    vecs = embeddings.TunedEncoder().encode(["Not interested, thanks."])
+    assert vecs.shape == (1, 384) and np.isfinite(vecs).all()

@@ -211,23 +211,32 @@ class MeaningReader:
         done = tuple(normalise(e) for e in explained)
         for n, s in enumerate(sentences):
             yield from self._by_name(n, s, seen, pending, done)
+        topics = self._topics(sentences) if self.encoder is not None and self.labelled else {}
         if pending:
             for claim, n in self._by_meaning(pending, seen):
-                if (checked := self._second_opinion(claim, sentences[n].low)) is not None:
-                    yield checked
-        if self.encoder is not None and self.labelled:
-            yield from self._by_classifier(sentences, seen)
+                if not self._vetoed(claim, topics.get(n)):
+                    yield claim
+        if topics:
+            yield from self._by_classifier(sentences, topics, seen)
 
-    def _second_opinion(self, claim: Claim, sentence: str) -> Claim | None:
-        """A non-feature read by meaning, dropped when the learned classifier (when there is one)
-        is sure that its sentence is about none of it (less than ``_TOPIC_VETO`` likely): the
-        phrasings learned from examples are many, and some lie near ordinary talk ("you're free
-        to go" near "a free till")."""
+    def _topics(self, sentences: list[Sentence]) -> dict[int, np.ndarray]:
+        """Per statement (not a question), the learned classifier's probabilities over its
+        classes; empty without a classifier. One batch per text, shared by the veto and the
+        classifier's own readings."""
+        self.table()
         clf = self._classifier
-        if claim.kind != "non_feature" or clf is None:
-            return claim
-        topic = float(clf.proba([clf.prepare(sentence)])[0][clf.classes.index(claim.key)])
-        return None if topic < _TOPIC_VETO else claim
+        said = [n for n, s in enumerate(sentences) if not s.question]
+        if clf is None or not said:
+            return {}
+        return dict(zip(said, clf.proba([clf.prepare(sentences[n].low) for n in said]), strict=True))
+
+    def _vetoed(self, claim: Claim, topic: np.ndarray | None) -> bool:
+        """A non-feature read by meaning in a sentence the learned classifier finds less than
+        ``_TOPIC_VETO`` likely to be about it: the phrasings learned from examples are many, and
+        some lie near ordinary talk ("you're free to go" near "a free till")."""
+        if claim.kind != "non_feature" or topic is None:
+            return False
+        return float(topic[self._classifier.classes.index(claim.key)]) < _TOPIC_VETO
 
     def _by_name(self, n: int, s: Sentence, seen: set[tuple[str, str]], pending: list[_Candidate],
                  done: tuple[str, ...]) -> Iterator[Claim]:
@@ -297,19 +306,16 @@ class MeaningReader:
                     yield self._nf_claim(p, c.text, c.span), c.sentence
                 break
 
-    def _by_classifier(self, sentences: list[Sentence], seen: set[tuple[str, str]]) -> Iterator[Claim]:
+    def _by_classifier(self, sentences: list[Sentence], topics: dict[int, np.ndarray],
+                       seen: set[tuple[str, str]]) -> Iterator[Claim]:
         """Non-features the learned classifier finds in a statement (at least ``_TOPIC_MIN``
         likely) that neither names nor nearest phrasings read; asserted or denied by the clause
         of the sentence nearest to that non-feature's phrasings."""
-        self.table()
-        clf = self._classifier
-        said = [s for s in sentences if not s.question]
-        if clf is None or not said:
-            return
-        P = clf.proba([clf.prepare(s.low) for s in said])
-        for s, row in zip(said, P, strict=True):
+        classes = self._classifier.classes
+        for n, row in topics.items():
+            s = sentences[n]
             for j in np.argsort(-row):
-                key = clf.classes[j]
+                key = classes[j]
                 if row[j] < _TOPIC_MIN:
                     break
                 if key == NONE or ("non_feature", key) in seen:

@@ -54,11 +54,10 @@ _THRESHOLD_FLOOR = 0.2
 #: one with at least this probability (set on dev, fitted on train).
 _LAST_FAREWELL = 0.25
 #: A customer turn raises an objection at this probability or above (over the act's threshold
-#: chosen on dev); below _OBJECTION_SURE, not when it also states a need and the objection is
-#: "no need" (set on dev, fitted on train).
+#: chosen on dev); below _OBJECTION_SURE, not when it also states a need the product serves (a
+#: problem the customer describes; set on dev, fitted on train).
 _OBJECTION_MIN = 0.5
 _OBJECTION_SURE = 0.8
-_NEED_ANY = True
 #: An objection-handling turn answers each objection type at least this likely, and none when
 #: it only acknowledges the concern (set on dev, fitted on train: 80 % of typed answers found,
 #: 40 of 43 acknowledgements read as answering nothing).
@@ -273,10 +272,10 @@ class _RoleModels:
             needs = [k for j, k in enumerate(self.need_keys) if N[i, j] >= 0.5]
             # an objection is costly to imagine (the salesman answers what was never said): below
             # _OBJECTION_SURE it needs a threshold of at least _OBJECTION_MIN, and a stated need
-            # ("we need more customers through the door") is not a no-need objection
+            # ("we need more customers through the door") is not an objection
             p = P[i, self._objection_act]
             if "raise_objection" in acts and p < _OBJECTION_SURE and (
-                    p < _OBJECTION_MIN or (needs and (_NEED_ANY or objections[i] == "no_need"))):
+                    p < _OBJECTION_MIN or needs):
                 acts.discard("raise_objection")
             objection = objections[i] if "raise_objection" in acts else None
             out.append(CustomerReading.of(acts, objection, needs))
@@ -515,16 +514,17 @@ class LearnedReader(ReaderBase):
         return claim_checker(product, _CLAIMS_ENCODER.get(self.encoder_name, self.encoder_name)).check(text, plan=plan)
 
 
-def tuned_reader(**options) -> LearnedReader:
-    """The ``learned-tuned`` reader: :class:`LearnedReader` on the fine-tuned encoder."""
-    reader = LearnedReader("tuned", **options)
-    reader.name = "learned-tuned"
-    return reader
+def _variant(encoder: str, name: str):
+    """A registered reader: :class:`LearnedReader` on ``encoder``, reporting itself as ``name``."""
+
+    def build(**options) -> LearnedReader:
+        reader = LearnedReader(encoder, **options)
+        reader.name = name
+        return reader
+
+    build.__doc__ = f"The ``{name}`` reader: :class:`LearnedReader` on the ``{encoder}`` encoder."
+    return build
 
 
-def minilm_reader(**options) -> LearnedReader:
-    """The ``learned-minilm`` reader: :class:`LearnedReader` on the published MiniLM."""
-    reader = LearnedReader("minilm", **options)
-    reader.name = "learned-minilm"
-    return reader
-
+tuned_reader = _variant("tuned", "learned-tuned")
+minilm_reader = _variant("minilm", "learned-minilm")
